@@ -1,0 +1,26 @@
+# One entry point for what CI runs. `make check` = format check + clippy -D warnings + tests.
+CARGO ?= cargo
+
+.PHONY: check fmt lint test build demo-server bench
+
+check: fmt lint test
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+lint:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+test:
+	$(CARGO) test --lib --bins --tests
+
+build:
+	$(CARGO) build --release
+
+# Builds and runs the embedded WorkDocs-API server on a demo data folder with a user `demo`.
+demo-server:
+	$(CARGO) run --release -- serve --data $${DOCSFS_DEMO_DATA:-$$HOME/.cache/docsfs/demo-server} \
+	    --listen 127.0.0.1:8080 --user demo:demo-token
+
+bench:
+	$(CARGO) bench --bench server_throughput

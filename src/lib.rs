@@ -1,0 +1,7 @@
+//! docsfs: mount a document-management service as an ordinary directory. This crate holds the
+//! embedded document server (`server`), shared protocol pieces (`sigv4`, `clock`) and the CLI.
+
+pub mod cli;
+pub mod clock;
+pub mod server;
+pub mod sigv4;

@@ -1,0 +1,218 @@
+//! `docsfs serve`: the embedded document server. It speaks the Amazon WorkDocs REST API
+//! (exactly per the vendored service model) over SQLite and a blob folder, serves content through
+//! signed, expiring URLs, and injects latency and faults on demand. Every docsfs test and every
+//! user's first run talks to it.
+
+pub mod auth;
+pub mod content;
+pub mod error;
+pub mod faults;
+pub mod import;
+pub mod store;
+pub mod urls;
+pub mod workdocs;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use tokio::sync::oneshot;
+
+use crate::clock::now_ms;
+use crate::sigv4::AccessKey;
+use faults::{FaultSettings, Faults};
+use store::Store;
+use store::rows::VersionRow;
+use urls::{Signed, UrlSigner};
+
+/// The WorkDocs service model (documentation stripped), vendored from botocore (Apache-2.0).
+pub const MODEL_JSON: &str = include_str!("../specs/workdocs-2016-05-01.model.json");
+
+/// Everything `docsfs serve` is told on its command line.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub data: PathBuf,
+    pub listen: SocketAddr,
+    /// (user name, token) pairs to create or update.
+    pub users: Vec<(String, String)>,
+    pub admin_keys: Vec<AccessKey>,
+    pub url_ttl: Duration,
+    pub faults: FaultSettings,
+    /// Load this local tree into that user's root folder before serving.
+    pub import: Option<(PathBuf, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Open(#[from] store::OpenError),
+    #[error("cannot set up users: {0}")]
+    Users(error::ApiError),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+    #[error(transparent)]
+    Import(#[from] import::ImportError),
+}
+
+/// Shared state of every request handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub signer: Arc<UrlSigner>,
+    pub admin_keys: Arc<Vec<AccessKey>>,
+    base_url: Arc<str>,
+    url_ttl_secs: i64,
+}
+
+impl AppState {
+    fn content_url(&self, method: &str, v: &VersionRow, size: Option<i64>) -> String {
+        let expires = now_ms() / 1000 + self.url_ttl_secs;
+        let signed = Signed {
+            version_id: &v.id,
+            expires,
+            size,
+            content_type: &v.content_type,
+        };
+        format!(
+            "{}/blobs/{}?{}",
+            self.base_url,
+            v.id,
+            self.signer.query(method, &signed)
+        )
+    }
+
+    /// A signed URL that downloads version `v` until it expires.
+    pub fn download_url(&self, v: &VersionRow) -> String {
+        self.content_url("GET", v, v.size)
+    }
+
+    /// The signed upload URL of an INITIALIZED version and the headers the PUT must carry.
+    pub fn upload_url(&self, v: &VersionRow) -> (String, BTreeMap<String, String>) {
+        let headers = BTreeMap::from([
+            ("Content-Type".to_owned(), v.content_type.clone()),
+            (
+                content::SSE_HEADER.to_owned(),
+                content::SSE_VALUE.to_owned(),
+            ),
+        ]);
+        (self.content_url("PUT", v, v.declared_size), headers)
+    }
+}
+
+/// A server accepting connections; stop it with [`RunningServer::stop`].
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight requests finish, and waits.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+/// Opens the store, sets up users, imports, binds and starts serving.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let store = Store::open(&config.data)?;
+    let users = config.users.clone();
+    let key = store
+        .tx(move |c| {
+            for (name, token) in &users {
+                store::users::ensure_user(c, name, Some(token), now_ms())?;
+            }
+            store::users::url_signing_key(c)
+        })
+        .await
+        .map_err(ServerError::Users)?;
+    if let Some((src, name)) = &config.import {
+        let stats = import::import_tree(&store, src, name).await?;
+        tracing::info!(
+            folders = stats.folders,
+            documents = stats.documents,
+            skipped = stats.skipped,
+            "import done"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| ServerError::Listen(config.listen, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServerError::Listen(config.listen, e))?;
+    let app = AppState {
+        store,
+        signer: Arc::new(UrlSigner::new(key)),
+        admin_keys: Arc::new(config.admin_keys.clone()),
+        base_url: format!("http://{addr}").into(),
+        url_ttl_secs: config.url_ttl.as_secs().max(1) as i64,
+    };
+    let faults = Faults::new(config.faults);
+    let router = routes(app, faults);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        })
+        .await
+    });
+    Ok(RunningServer {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+fn routes(app: AppState, faults: Arc<Faults>) -> Router {
+    let content = Router::new()
+        .route(
+            "/blobs/{VersionId}",
+            get(content::download).put(content::upload),
+        )
+        .with_state(app.clone());
+    let control = Router::new()
+        .route(
+            "/_docsfs/faults",
+            get(faults::get_settings).put(faults::put_settings),
+        )
+        .with_state(faults.clone());
+    workdocs::router(app)
+        .merge(content)
+        .fallback(unknown_operation)
+        .layer(middleware::from_fn_with_state(faults, faults::inject))
+        .merge(control)
+        .layer(middleware::from_fn(log_request))
+}
+
+async fn unknown_operation() -> Response {
+    let body = serde_json::json!({ "Message": "no operation has this method and path" });
+    error::error_response(404, "UnknownOperationException", &body)
+}
+
+/// Logs each request's method, path and status — never its query string or headers, which carry
+/// signatures and tokens.
+async fn log_request(req: Request, next: Next) -> Response {
+    let route = req.uri().path().to_owned();
+    let method = req.method().clone();
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    tracing::debug!(%method, route, status = resp.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    resp
+}

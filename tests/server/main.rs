@@ -1,0 +1,18 @@
+//! Integration tests of `docsfs serve`: a real server process on 127.0.0.1:0 per test, driven over
+//! loopback by a model-driven client that checks every response against the WorkDocs service
+//! model (status code, member names and types, required members, enums, error names).
+
+mod activity;
+mod client;
+mod content;
+mod coverage;
+mod fixtures;
+mod harness;
+mod identity;
+mod model;
+mod paging;
+mod persistence;
+mod recycle;
+mod robustness;
+mod sharing;
+mod tree;
