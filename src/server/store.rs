@@ -18,7 +18,7 @@ pub mod users;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use crate::server::error::ApiError;
@@ -76,15 +76,24 @@ impl Store {
         &self.blobs
     }
 
-    /// Runs `f` on the actor thread and returns its result.
-    pub async fn call<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// Runs `f` on the actor thread inside one transaction and returns its result; the
+    /// transaction commits when `f` succeeds and rolls back when it fails.
+    async fn run<T, F>(&self, behavior: TransactionBehavior, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
     {
-        let (tx, rx) = oneshot::channel();
+        let (reply, rx) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
-            let _ = tx.send(f(conn));
+            let result = conn
+                .transaction_with_behavior(behavior)
+                .map_err(ApiError::from)
+                .and_then(|tx| {
+                    let out = f(&tx)?;
+                    tx.commit()?;
+                    Ok(out)
+                });
+            let _ = reply.send(result);
         });
         self.jobs
             .send(job)
@@ -93,18 +102,22 @@ impl Store {
             .map_err(|_| ApiError::Unavailable("store job failed".into()))?
     }
 
-    /// Runs `f` inside one immediate transaction: all of it commits, or none.
+    /// Runs `f` in a deferred transaction: one consistent snapshot for everything it reads (and
+    /// one WAL read lock instead of one per statement).
+    pub async fn call<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.run(TransactionBehavior::Deferred, f).await
+    }
+
+    /// Runs `f` inside one immediate (write) transaction: all of it commits, or none.
     pub async fn tx<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
     {
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })
-        .await
+        self.run(TransactionBehavior::Immediate, f).await
     }
 }

@@ -80,6 +80,58 @@ fn decode_marker(marker: &str, sort: SortBy) -> Result<Position, ApiError> {
 }
 
 pub fn list(c: &Connection, source: &Source, opts: &ListOptions) -> Result<Page, ApiError> {
+    let position = opts
+        .marker
+        .as_deref()
+        .map(|m| decode_marker(m, opts.sort))
+        .transpose()?;
+    let ranks: &[i64] = match opts.kinds {
+        Kinds::All => &[0, 1],
+        Kinds::Folders => &[0],
+        Kinds::Documents => &[1],
+    };
+    let mut rows: Vec<(ResourceRow, Position)> = Vec::new();
+    for &rank in ranks {
+        if position.as_ref().is_some_and(|p| rank < p.0) {
+            continue;
+        }
+        let after = position.as_ref().filter(|p| p.0 == rank);
+        let want = opts.limit + 1 - rows.len();
+        rows.extend(list_kind(c, source, opts, rank, after, want)?);
+        if rows.len() > opts.limit {
+            break;
+        }
+    }
+    let next_marker = if rows.len() > opts.limit {
+        rows.truncate(opts.limit);
+        rows.last().map(|(_, pos)| encode_marker(pos))
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(|(res, _)| {
+            let latest = if res.is_folder() {
+                None
+            } else {
+                VersionRow::latest_of(c, &res.id)?
+            };
+            Ok(Listed { res, latest })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(Page { items, next_marker })
+}
+
+/// Up to `want` items of one kind (rank 0 folders, 1 documents) after `after`, in order. One
+/// kind at a time keeps each query on an index (parent, state, kind, key, id) in either order.
+fn list_kind(
+    c: &Connection,
+    source: &Source,
+    opts: &ListOptions,
+    rank: i64,
+    after: Option<&Position>,
+    want: usize,
+) -> Result<Vec<(ResourceRow, Position)>, ApiError> {
     let mut args: Vec<Value> = Vec::new();
     let mut push = |v: Value| {
         args.push(v);
@@ -102,15 +154,15 @@ pub fn list(c: &Connection, source: &Source, opts: &ListOptions) -> Result<Page,
             )
         }
     }];
-    match opts.kinds {
-        Kinds::All => {}
-        Kinds::Documents => wheres.push("r.kind = 'DOCUMENT'".into()),
-        Kinds::Folders => wheres.push("r.kind = 'FOLDER'".into()),
-    }
-    if !opts.include_initialized {
+    wheres.push(if rank == 0 {
+        "r.kind = 'FOLDER'".into()
+    } else {
+        "r.kind = 'DOCUMENT'".into()
+    });
+    if rank == 1 && !opts.include_initialized {
         wheres.push(
-            "(r.kind = 'FOLDER' OR EXISTS (SELECT 1 FROM versions v WHERE v.document_id = r.id \
-             AND v.status = 'ACTIVE' AND v.deleted = 0))"
+            "EXISTS (SELECT 1 FROM versions v WHERE v.document_id = r.id AND v.status = 'ACTIVE' \
+             AND v.deleted = 0)"
                 .into(),
         );
     }
@@ -118,18 +170,15 @@ pub fn list(c: &Connection, source: &Source, opts: &ListOptions) -> Result<Page,
         SortBy::Name => "r.name",
         SortBy::Date => "r.modified_ms",
     };
-    let rank_expr = "(CASE r.kind WHEN 'FOLDER' THEN 0 ELSE 1 END)";
     let (cmp, dir) = if opts.descending {
         ("<", "DESC")
     } else {
         (">", "ASC")
     };
-    if let Some(marker) = &opts.marker {
-        let (rank, key, id) = decode_marker(marker, opts.sort)?;
-        let (r, k, i) = (push(rank.into()), push(key), push(id.into()));
+    if let Some((_, key, id)) = after {
+        let (k, i) = (push(key.clone()), push(id.clone().into()));
         wheres.push(format!(
-            "({rank_expr} > {r} OR ({rank_expr} = {r} AND ({key_expr} {cmp} {k} OR \
-             ({key_expr} = {k} AND r.id {cmp} {i}))))"
+            "({key_expr} {cmp} {k} OR ({key_expr} = {k} AND r.id {cmp} {i}))"
         ));
     }
     let cols: Vec<String> = RESOURCE_COLUMNS
@@ -137,41 +186,21 @@ pub fn list(c: &Connection, source: &Source, opts: &ListOptions) -> Result<Page,
         .map(|c| format!("r.{c}"))
         .collect();
     let sql = format!(
-        "SELECT {}, {rank_expr}, {key_expr} FROM resources r WHERE {} \
-         ORDER BY {rank_expr} ASC, {key_expr} {dir}, r.id {dir} LIMIT {}",
+        "SELECT {}, {key_expr} FROM resources r WHERE {} ORDER BY {key_expr} {dir}, r.id {dir} LIMIT {want}",
         cols.join(", "),
         wheres.join(" AND "),
-        opts.limit + 1
     );
     let mut stmt = c.prepare_cached(&sql)?;
     let ncols = cols.len();
-    let mut rows: Vec<(ResourceRow, Position)> = stmt
+    let rows = stmt
         .query_map(params_from_iter(args.iter()), |row| {
             let res = ResourceRow::from_row(row)?;
-            let rank: i64 = row.get(ncols)?;
-            let key: Value = row.get(ncols + 1)?;
+            let key: Value = row.get(ncols)?;
             let id = res.id.clone();
             Ok((res, (rank, key, id)))
         })?
         .collect::<Result<_, _>>()?;
-    let next_marker = if rows.len() > opts.limit {
-        rows.truncate(opts.limit);
-        rows.last().map(|(_, pos)| encode_marker(pos))
-    } else {
-        None
-    };
-    let items = rows
-        .into_iter()
-        .map(|(res, _)| {
-            let latest = if res.is_folder() {
-                None
-            } else {
-                VersionRow::latest_of(c, &res.id)?
-            };
-            Ok(Listed { res, latest })
-        })
-        .collect::<Result<_, ApiError>>()?;
-    Ok(Page { items, next_marker })
+    Ok(rows)
 }
 
 /// Every item directly in a user's recycle bin (unpaged; for emptying it).

@@ -180,15 +180,12 @@ impl VersionRow {
     /// The live version a document shows: its newest ACTIVE version, else (for a document
     /// that was never activated) its newest INITIALIZED one.
     pub fn latest_of(c: &Connection, document_id: &str) -> rusqlite::Result<Option<Self>> {
-        c.query_row(
-            &format!(
+        c.prepare_cached(&format!(
                 "SELECT {VERSION_COLUMNS} FROM versions WHERE document_id = ?1 AND deleted = 0 \
                  ORDER BY status = 'ACTIVE' DESC, COALESCE(activated_seq, 0) DESC, created_ms DESC, \
                  rowid DESC LIMIT 1"
-            ),
-            params![document_id],
-            Self::from_row,
-        )
+        ))?
+        .query_row(params![document_id], Self::from_row)
         .optional()
     }
 

@@ -93,6 +93,11 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX activities_resource ON activities(resource_id);
     "#,
+    // 2: listing indexes, one per sort key, so a page reads only the rows it returns.
+    r#"
+    CREATE INDEX resources_list_name ON resources(parent_id, state, kind, name, id);
+    CREATE INDEX resources_list_date ON resources(parent_id, state, kind, modified_ms, id);
+    "#,
 ];
 
 /// The schema version this build writes.
