@@ -1,18 +1,13 @@
-//! The command line: `docsfs serve` today. Parses arguments with clap, sets up logging, runs the
-//! chosen command and turns any failure into one clear line on stderr and a non-zero exit.
-//! This is the only module that uses `anyhow`.
+//! The command line: `docsfs serve`, `docsfs mount`, `docsfs demo`. Parses arguments with clap,
+//! sets up logging, runs the chosen command and turns any failure into one clear line on stderr
+//! and a non-zero exit. `cli` and its submodules are the only code that uses `anyhow`.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+mod serve;
+
 use std::process::ExitCode;
-use std::time::Duration;
 
-use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand};
-use tokio::io::AsyncWriteExt;
-
-use crate::server::{self, ServerConfig, faults::FaultSettings};
-use crate::sigv4::AccessKey;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -31,41 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the embedded document server (the Amazon WorkDocs API over SQLite and a blob folder).
-    Serve(ServeArgs),
-}
-
-#[derive(Args)]
-struct ServeArgs {
-    /// Folder for the database and document content (created if missing).
-    #[arg(long, value_name = "DIR")]
-    data: PathBuf,
-    /// Address to listen on; port 0 picks a free port (the chosen one is printed).
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
-    /// Create (or update the token of) a user; repeatable.
-    #[arg(long = "user", value_name = "NAME:TOKEN")]
-    users: Vec<String>,
-    /// Accept SigV4-signed admin requests made with this access key; repeatable.
-    #[arg(long = "admin-key", value_name = "ID:SECRET")]
-    admin_keys: Vec<String>,
-    /// Lifetime of signed download and upload URLs, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 900)]
-    url_ttl: u64,
-    /// Delay every request by this many milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
-    latency: u64,
-    /// Fraction of requests refused with 503 or 429 (0 to 1).
-    #[arg(long, value_name = "P", default_value_t = 0.0)]
-    fail_rate: f64,
-    /// Fraction of responses whose connection is dropped mid-body (0 to 1).
-    #[arg(long, value_name = "P", default_value_t = 0.0)]
-    reset_rate: f64,
-    /// Load this local folder into a user's root folder before serving (needs --as).
-    #[arg(long, value_name = "SRC_DIR", requires = "import_as")]
-    import: Option<PathBuf>,
-    /// The user whose root folder receives --import.
-    #[arg(long = "as", value_name = "NAME", requires = "import")]
-    import_as: Option<String>,
+    Serve(serve::ServeArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -79,6 +40,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // A `--daemon` child hands its failure to the waiting parent, which prints it.
             eprintln!("docsfs: {e:#}");
             ExitCode::FAILURE
         }
@@ -88,72 +50,21 @@ pub fn main() -> ExitCode {
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .init();
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve::serve(args).await,
     }
 }
 
-fn split_pair(s: &str, what: &str) -> anyhow::Result<(String, String)> {
-    match s.split_once(':') {
-        Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_owned(), b.to_owned())),
-        _ => bail!("{what} must look like NAME:VALUE"),
-    }
-}
-
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let users = args
-        .users
-        .iter()
-        .map(|u| split_pair(u, "--user"))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    if let Some((bad, _)) = users
-        .iter()
-        .find(|(n, _)| !server::store::users::valid_username(n))
-    {
-        bail!("--user: {bad:?} is not a valid user name (letters, digits, _ - + .)");
-    }
-    let admin_keys = args
-        .admin_keys
-        .iter()
-        .map(|k| AccessKey::parse(k).map_err(|e| anyhow::anyhow!("--admin-key: {e}")))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let faults = FaultSettings {
-        latency_ms: args.latency,
-        fail_rate: args.fail_rate,
-        reset_rate: args.reset_rate,
-    };
-    faults.validate().map_err(anyhow::Error::msg)?;
-    let config = ServerConfig {
-        data: args.data,
-        listen: args.listen,
-        users,
-        admin_keys,
-        url_ttl: Duration::from_secs(args.url_ttl),
-        faults,
-        import: args.import.zip(args.import_as),
-    };
-    let running = server::start(config).await?;
-    let mut out = tokio::io::stdout();
-    out.write_all(format!("listening on http://{}\n", running.addr).as_bytes())
-        .await?;
-    out.flush().await?;
-    tracing::info!(addr = %running.addr, "docsfs server ready");
-    wait_for_signal().await?;
-    tracing::info!("stopping");
-    running
-        .stop()
-        .await
-        .context("server stopped with an error")?;
-    Ok(())
-}
-
+/// Resolves on SIGINT or SIGTERM.
 async fn wait_for_signal() -> anyhow::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;

@@ -8,6 +8,7 @@ pub mod content;
 pub mod error;
 pub mod faults;
 pub mod import;
+pub mod stats;
 pub mod store;
 pub mod urls;
 pub mod workdocs;
@@ -67,6 +68,7 @@ pub struct AppState {
     pub store: Store,
     pub signer: Arc<UrlSigner>,
     pub admin_keys: Arc<Vec<AccessKey>>,
+    pub stats: Arc<stats::Stats>,
     base_url: Arc<str>,
     url_ttl_secs: i64,
 }
@@ -157,6 +159,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         store,
         signer: Arc::new(UrlSigner::new(key)),
         admin_keys: Arc::new(config.admin_keys.clone()),
+        stats: Arc::new(stats::Stats::default()),
         base_url: format!("http://{addr}").into(),
         url_ttl_secs: config.url_ttl.as_secs().max(1) as i64,
     };
@@ -193,11 +196,15 @@ fn routes(app: AppState, faults: Arc<Faults>) -> Router {
             get(faults::get_settings).put(faults::put_settings),
         )
         .with_state(faults.clone());
+    let stats = Router::new()
+        .route("/_docsfs/stats", get(stats::get_stats))
+        .with_state(app.stats.clone());
     workdocs::router(app)
         .merge(content)
         .fallback(unknown_operation)
         .layer(middleware::from_fn_with_state(faults, faults::inject))
         .merge(control)
+        .merge(stats)
         .layer(middleware::from_fn(log_request))
 }
 

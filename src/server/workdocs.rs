@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{delete, get, post, put};
@@ -49,7 +49,7 @@ pub fn operation_of(method: &str, route: &str) -> Option<&'static str> {
         .map(String::as_str)
 }
 
-async fn per_operation(req: Request, next: Next) -> Response {
+async fn per_operation(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -57,6 +57,7 @@ async fn per_operation(req: Request, next: Next) -> Response {
         .unwrap_or_default();
     let method = req.method().as_str().to_owned();
     let op = operation_of(&method, &route).unwrap_or("Unknown");
+    app.stats.record(op);
     finish(op, next.run(req).await)
 }
 
@@ -182,7 +183,7 @@ pub fn router(app: AppState) -> Router {
             app.clone(),
             super::auth::authenticate,
         ))
-        .route_layer(middleware::from_fn(per_operation))
+        .route_layer(middleware::from_fn_with_state(app.clone(), per_operation))
         .with_state(app)
 }
 
