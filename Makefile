@@ -1,7 +1,7 @@
 # One entry point for what CI runs. `make check` = format check + clippy -D warnings + tests.
 CARGO ?= cargo
 
-.PHONY: check fmt lint test build demo-server bench
+.PHONY: check fmt lint test build demo demo-server bench
 
 check: fmt lint test
 
@@ -16,6 +16,11 @@ test:
 
 build:
 	$(CARGO) build --release
+
+# Builds docsfs, starts a sample document server in-process and mounts it on ~/docsfs-demo
+# (or DOCSFS_DEMO_MOUNT); Ctrl-C unmounts.
+demo:
+	$(CARGO) run --release -- demo $${DOCSFS_DEMO_MOUNT:-}
 
 # Builds and runs the embedded WorkDocs-API server on a demo data folder with a user `demo`.
 demo-server:

@@ -2,6 +2,8 @@
 //! sets up logging, runs the chosen command and turns any failure into one clear line on stderr
 //! and a non-zero exit. `cli` and its submodules are the only code that uses `anyhow`.
 
+mod demo;
+mod mount;
 mod serve;
 
 use std::process::ExitCode;
@@ -27,10 +29,21 @@ struct Cli {
 enum Command {
     /// Run the embedded document server (the Amazon WorkDocs API over SQLite and a blob folder).
     Serve(serve::ServeArgs),
+    /// Mount a WorkDocs-API server on a directory.
+    Mount(mount::MountArgs),
+    /// Start a sample server in-process and mount it: the first thing to try.
+    Demo(demo::DemoArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Mount(args) = &cli.command {
+        // Detaching forks, which must happen before any thread (the runtime) exists.
+        if let Err(e) = mount::daemonize_if_asked(args) {
+            eprintln!("docsfs: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    }
     init_logging(&cli.log_level);
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -61,6 +74,8 @@ fn init_logging(filter: &str) {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve::serve(args).await,
+        Command::Mount(args) => mount::mount(args).await,
+        Command::Demo(args) => demo::demo(args).await,
     }
 }
 

@@ -3,5 +3,8 @@
 
 pub mod cli;
 pub mod clock;
+pub mod fs;
+pub mod mount;
+pub mod remote;
 pub mod server;
 pub mod sigv4;

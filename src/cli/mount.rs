@@ -1,0 +1,234 @@
+//! `docsfs mount`: mount a WorkDocs-API server on a directory. Credentials come from a file
+//! (refused if others can read it) or `DOCSFS_TOKEN`, never from the command line. Runs in the
+//! foreground until unmounted or SIGINT/SIGTERM; `--daemon` detaches once the mount is up.
+
+use std::io::{Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::fs::{Fs, FsConfig};
+use crate::mount::{MountOptions, Mounted};
+use crate::remote::workdocs::{WorkDocsAuth, WorkDocsConfig, WorkDocsRemote};
+use crate::sigv4::{AccessKey, DEFAULT_REGION};
+
+#[derive(Args, Debug)]
+pub struct MountArgs {
+    /// Base URL of the WorkDocs API (https://…; http:// only for loopback).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: String,
+    /// File holding the user's authentication token (mode 0600). Else DOCSFS_TOKEN is used.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Admin mode: file holding ID:SECRET of an access key; requests are SigV4-signed.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "root_folder_id",
+        conflicts_with = "token_file"
+    )]
+    pub admin_key_file: Option<PathBuf>,
+    /// Admin mode: the folder to mount.
+    #[arg(long, value_name = "ID", requires = "admin_key_file")]
+    pub root_folder_id: Option<String>,
+    /// SigV4 region (admin mode).
+    #[arg(long, default_value = DEFAULT_REGION)]
+    pub region: String,
+    /// Seconds that listings and attributes are trusted before they are fetched again.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub metadata_ttl: u64,
+    /// Directory listings kept in the metadata cache.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub cache_entries: usize,
+    /// Owner shown for every file (default: the mounting user).
+    #[arg(long)]
+    pub uid: Option<u32>,
+    /// Group shown for every file (default: the mounting user's group).
+    #[arg(long)]
+    pub gid: Option<u32>,
+    /// Seconds one operation may take, retries included, before it fails.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Let other users see the mount (needs user_allow_other in /etc/fuse.conf unless root).
+    #[arg(long)]
+    pub allow_other: bool,
+    /// Detach once mounted.
+    #[arg(long)]
+    pub daemon: bool,
+    /// Directory to mount on.
+    pub mountpoint: PathBuf,
+}
+
+/// Reads a secret from a file that only its owner may read.
+pub fn read_secret_file(path: &Path) -> anyhow::Result<String> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        bail!(
+            "{} can be read by other users; run `chmod 600 {}` first",
+            path.display(),
+            path.display()
+        );
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let secret = text.trim().to_owned();
+    if secret.is_empty() {
+        bail!("{} is empty", path.display());
+    }
+    Ok(secret)
+}
+
+fn credentials(args: &MountArgs) -> anyhow::Result<WorkDocsAuth> {
+    if let Some(file) = &args.admin_key_file {
+        let key = AccessKey::parse(&read_secret_file(file)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        let root_folder_id = args.root_folder_id.clone().unwrap_or_default();
+        return Ok(WorkDocsAuth::Admin {
+            key,
+            root_folder_id,
+        });
+    }
+    if let Some(file) = &args.token_file {
+        return Ok(WorkDocsAuth::Token(read_secret_file(file)?));
+    }
+    match std::env::var("DOCSFS_TOKEN") {
+        Ok(t) if !t.trim().is_empty() => Ok(WorkDocsAuth::Token(t.trim().to_owned())),
+        _ => bail!(
+            "no credentials: give --token-file FILE, set DOCSFS_TOKEN, or use --admin-key-file"
+        ),
+    }
+}
+
+/// The filesystem settings of a mount command.
+pub fn fs_config(args: &MountArgs) -> FsConfig {
+    // SAFETY: geteuid/getegid cannot fail and touch no memory.
+    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    FsConfig {
+        metadata_ttl: Duration::from_secs(args.metadata_ttl),
+        cache_entries: args.cache_entries,
+        uid: args.uid.unwrap_or(uid),
+        gid: args.gid.unwrap_or(gid),
+        ..FsConfig::default()
+    }
+}
+
+pub async fn mount(args: MountArgs) -> anyhow::Result<()> {
+    if !args.mountpoint.is_dir() {
+        bail!(
+            "mountpoint {} does not exist or is not a directory",
+            args.mountpoint.display()
+        );
+    }
+    let config = WorkDocsConfig {
+        endpoint: args.endpoint.clone(),
+        auth: credentials(&args)?,
+        timeout: Duration::from_secs(args.timeout),
+        region: args.region.clone(),
+    };
+    let remote = Arc::new(WorkDocsRemote::new(config)?);
+    let core = Fs::new(remote, fs_config(&args))
+        .await
+        .with_context(|| format!("cannot reach {}", args.endpoint))?;
+    let opts = MountOptions {
+        mountpoint: args.mountpoint.clone(),
+        allow_other: args.allow_other,
+        fs_name: format!("docsfs:{}", args.endpoint),
+    };
+    let mounted = crate::mount::mount(Arc::new(core), tokio::runtime::Handle::current(), &opts)?;
+    tracing::info!(mountpoint = %args.mountpoint.display(), "mounted");
+    report_ready(Ok(()));
+    serve_until_done(mounted).await
+}
+
+/// Runs until the mount goes away or a signal asks us to unmount.
+pub async fn serve_until_done(mut mounted: Mounted) -> anyhow::Result<()> {
+    tokio::select! {
+        r = mounted.wait() => {
+            r.context("the FUSE session failed")?;
+            tracing::info!("unmounted from outside");
+            Ok(())
+        }
+        r = super::wait_for_signal() => {
+            r?;
+            tracing::info!("unmounting");
+            mounted.unmount().await.context("cannot unmount (is something still using it?)")
+        }
+    }
+}
+
+static READY_FD: std::sync::Mutex<Option<OwnedFd>> = std::sync::Mutex::new(None);
+
+/// With `--daemon`: forks; the parent waits until the child reports the mount up (exit 0) or
+/// failed (its message, exit 1). Must run before any thread is started.
+pub fn daemonize_if_asked(args: &MountArgs) -> anyhow::Result<()> {
+    if !args.daemon {
+        return Ok(());
+    }
+    let mut fds = [0; 2];
+    // SAFETY: pipe writes two descriptors into the array we own.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+        bail!("cannot create a pipe: {}", std::io::Error::last_os_error());
+    }
+    // SAFETY: the descriptors were just created and are owned here only.
+    let (read_end, write_end) =
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: no other thread exists yet (called first thing in main), so fork is sound.
+    match unsafe { libc::fork() } {
+        -1 => bail!("cannot fork: {}", std::io::Error::last_os_error()),
+        0 => {
+            drop(read_end);
+            // SAFETY: setsid has no memory effects; detaching from the terminal's session.
+            unsafe { libc::setsid() };
+            *READY_FD.lock().expect("ready lock") = Some(write_end);
+            Ok(())
+        }
+        _child => {
+            drop(write_end);
+            let mut msg = String::new();
+            std::fs::File::from(read_end).read_to_string(&mut msg)?;
+            if msg == "ok" {
+                std::process::exit(0);
+            }
+            if msg.is_empty() {
+                msg = "the background process exited before mounting".into();
+            }
+            eprintln!("docsfs: {msg}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Tells a waiting `--daemon` parent how mounting went (returns whether there was one), and
+/// detaches stdio once mounted.
+pub fn report_ready(result: Result<(), String>) -> bool {
+    let Some(fd) = READY_FD.lock().expect("ready lock").take() else {
+        return false;
+    };
+    let mut f = std::fs::File::from(fd);
+    let _ = f.write_all(match &result {
+        Ok(()) => b"ok".as_slice(),
+        Err(m) => m.as_bytes(),
+    });
+    if result.is_ok() {
+        if let Ok(null) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: dup2 onto the standard descriptors of this process.
+            unsafe {
+                libc::dup2(null.as_raw_fd(), 0);
+                libc::dup2(null.as_raw_fd(), 1);
+                libc::dup2(null.as_raw_fd(), 2);
+            }
+        }
+    }
+    true
+}

@@ -1,0 +1,379 @@
+//! The filesystem core: every operation as an async method returning a plain result, with no
+//! FUSE types (the adapter in `fuse.rs` translates). It maps the caller's tree onto inodes —
+//! the root folder at the mount root, plus the special folders — fetches folder listings lazily
+//! through a [`Remote`], caches what it learns for `--metadata-ttl`, and streams reads with
+//! read-ahead. Tests drive it directly against the in-memory remote.
+
+pub mod dir;
+pub mod errno;
+pub mod file;
+pub mod fuse;
+pub mod inode;
+pub mod names;
+pub mod read;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use lru::LruCache;
+
+use crate::remote::{Collection, Node, NodeKind, Remote, RemoteError, Role, Roots};
+use dir::Listing;
+use inode::{Ino, Inode, InodeTable, Origin, ROOT};
+
+/// Name of the recycle-bin folder at the mount root.
+pub const RECYCLE_BIN_NAME: &str = "Recycle Bin";
+/// Name of the shared-with-me folder at the mount root.
+pub const SHARED_WITH_ME_NAME: &str = "Shared with me";
+
+#[derive(Clone, Debug)]
+pub struct FsConfig {
+    /// How long listings and attributes are trusted (also the kernel's entry/attr TTL).
+    pub metadata_ttl: Duration,
+    /// How many directory listings the cache keeps.
+    pub cache_entries: usize,
+    pub uid: u32,
+    pub gid: u32,
+    pub read: read::ReadConfig,
+}
+
+impl Default for FsConfig {
+    fn default() -> Self {
+        Self {
+            metadata_ttl: Duration::from_secs(60),
+            cache_entries: 10_000,
+            uid: 0,
+            gid: 0,
+            read: read::ReadConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FsError {
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    #[error("no such file or directory")]
+    NotFound,
+    #[error("not a directory")]
+    NotDir,
+    #[error("is a directory")]
+    IsDir,
+    #[error("unknown inode {0}")]
+    Stale(Ino),
+    #[error("unknown file handle")]
+    BadHandle,
+    #[error("read-only")]
+    ReadOnly,
+    #[error("permission denied")]
+    Denied,
+    #[error("name too long")]
+    NameTooLong,
+    #[error("not supported: {0}")]
+    Unsupported(&'static str),
+}
+
+pub type FsResult<T> = Result<T, FsError>;
+
+/// File types the core reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Directory,
+    File,
+}
+
+/// What `stat` shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stat {
+    pub ino: Ino,
+    pub kind: FileKind,
+    pub size: u64,
+    pub mtime: SystemTime,
+    pub ctime: SystemTime,
+    pub perm: u16,
+    pub nlink: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// A name resolved in a directory.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub stat: Stat,
+    pub ttl: Duration,
+}
+
+/// One directory entry for readdir(plus).
+#[derive(Clone, Debug)]
+pub struct DirEntry {
+    pub name: String,
+    pub stat: Stat,
+    /// The offset of the entry after this one.
+    pub next_offset: u64,
+}
+
+pub struct Fs<R: Remote> {
+    remote: Arc<R>,
+    config: FsConfig,
+    roots: Roots,
+    mounted_at: SystemTime,
+    inodes: Mutex<InodeTable>,
+    listings: Mutex<LruCache<Ino, Arc<Listing>>>,
+    dir_handles: Mutex<HashMap<u64, Arc<Listing>>>,
+    files: Mutex<HashMap<u64, Arc<file::OpenFile>>>,
+    next_handle: AtomicU64,
+}
+
+impl<R: Remote> Fs<R> {
+    /// Asks the store where the caller's tree starts and builds the core.
+    pub async fn new(remote: Arc<R>, config: FsConfig) -> FsResult<Self> {
+        let roots = remote.roots().await?;
+        let capacity = std::num::NonZeroUsize::new(config.cache_entries.max(16)).expect("non-zero");
+        Ok(Self {
+            remote,
+            config,
+            roots,
+            mounted_at: SystemTime::now(),
+            inodes: Mutex::new(InodeTable::new(Role::Owner)),
+            listings: Mutex::new(LruCache::new(capacity)),
+            dir_handles: Mutex::new(HashMap::new()),
+            files: Mutex::new(HashMap::new()),
+            next_handle: AtomicU64::new(1),
+        })
+    }
+
+    pub fn remote(&self) -> &Arc<R> {
+        &self.remote
+    }
+
+    pub fn config(&self) -> &FsConfig {
+        &self.config
+    }
+
+    fn new_handle(&self) -> u64 {
+        self.next_handle.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn inode(&self, ino: Ino) -> FsResult<Inode> {
+        self.inodes
+            .lock()
+            .expect("inode lock")
+            .get(ino)
+            .cloned()
+            .ok_or(FsError::Stale(ino))
+    }
+
+    /// The `stat` of an inode as the table knows it.
+    fn stat_of(&self, ino: Ino, i: &Inode) -> Stat {
+        let (kind, perm) = match i.kind {
+            NodeKind::Folder => (
+                FileKind::Directory,
+                if i.role.can_write() { 0o755 } else { 0o555 },
+            ),
+            NodeKind::Document => (
+                FileKind::File,
+                if i.role.can_write() { 0o644 } else { 0o444 },
+            ),
+        };
+        let mtime = i.mtime(self.mounted_at);
+        Stat {
+            ino,
+            kind,
+            size: i.size(),
+            mtime,
+            ctime: i.node.as_ref().map_or(mtime, |n| n.ctime.max(n.mtime)),
+            perm,
+            nlink: if kind == FileKind::Directory { 2 } else { 1 },
+            uid: self.config.uid,
+            gid: self.config.gid,
+        }
+    }
+
+    /// The collection a directory inode lists.
+    fn collection_of(&self, i: &Inode) -> FsResult<Collection> {
+        match &i.origin {
+            Origin::Root => Ok(Collection::Folder(self.roots.root.clone())),
+            Origin::RecycleBin => Ok(Collection::RecycleBin),
+            Origin::SharedWithMe => Ok(Collection::SharedWithMe),
+            Origin::Remote(id) if i.kind == NodeKind::Folder => Ok(Collection::Folder(id.clone())),
+            Origin::Remote(_) => Err(FsError::NotDir),
+        }
+    }
+
+    /// Entries a fresh listing of `dir` starts with: the special folders at the root.
+    fn reserved_entries(&self, dir: Ino) -> Vec<(String, Ino)> {
+        if dir != ROOT {
+            return vec![];
+        }
+        let mut t = self.inodes.lock().expect("inode lock");
+        let mut out = Vec::new();
+        if self.roots.has_recycle_bin {
+            out.push((
+                RECYCLE_BIN_NAME.to_owned(),
+                t.special(Origin::RecycleBin, RECYCLE_BIN_NAME),
+            ));
+        }
+        if self.roots.has_shared_with_me {
+            out.push((
+                SHARED_WITH_ME_NAME.to_owned(),
+                t.special(Origin::SharedWithMe, SHARED_WITH_ME_NAME),
+            ));
+        }
+        out
+    }
+
+    /// The current listing of `dir`: the cached one if younger than the TTL, else a new one.
+    fn listing(&self, dir: Ino) -> FsResult<Arc<Listing>> {
+        let i = self.inode(dir)?;
+        let collection = self.collection_of(&i)?;
+        if let Some(l) = self.listings.lock().expect("listing lock").get(&dir) {
+            if l.started.elapsed() < self.config.metadata_ttl {
+                return Ok(l.clone());
+            }
+        }
+        let fresh = Listing::new(dir, collection, &self.reserved_entries(dir));
+        self.listings
+            .lock()
+            .expect("listing lock")
+            .put(dir, fresh.clone());
+        Ok(fresh)
+    }
+
+    /// Fetches the next page of `listing` into `state` and records its items as inodes.
+    async fn fetch_page(&self, listing: &Listing, state: &mut dir::ListingState) -> FsResult<()> {
+        let page = self
+            .remote
+            .list(&listing.collection, state.marker.as_deref())
+            .await?;
+        let parent_role = self.inode(listing.dir)?.role;
+        for node in page.items {
+            let role = self.role_for(listing, &node, parent_role).await?;
+            let mut t = self.inodes.lock().expect("inode lock");
+            // Allocate (or find) the inode first so the name check can recognise the item.
+            let probe = t.upsert(node.clone(), listing.dir, String::new(), role);
+            let name = state.name_for(&node.name, &node.id, probe);
+            if name.len() > names::NAME_MAX {
+                tracing::warn!(id = %node.id, "skipping an item whose name is longer than 255 bytes");
+                continue;
+            }
+            let ino = t.upsert(node, listing.dir, name.clone(), role);
+            drop(t);
+            state.push(name, ino);
+        }
+        state.marker = page.next_marker;
+        state.complete = state.marker.is_none();
+        Ok(())
+    }
+
+    /// The caller's role on a listed item: reported, asked for (shared items), or inherited.
+    async fn role_for(&self, listing: &Listing, node: &Node, parent_role: Role) -> FsResult<Role> {
+        if let Some(r) = node.role {
+            return Ok(r);
+        }
+        match listing.collection {
+            Collection::SharedWithMe => Ok(self.remote.role(&node.id).await?),
+            // Items in the bin are shown read-only until restored.
+            Collection::RecycleBin => Ok(Role::Viewer),
+            Collection::Folder(_) => Ok(parent_role),
+        }
+    }
+
+    /// Finds `name` in `dir`, fetching pages until found or the listing is complete.
+    async fn find(&self, dir: Ino, name: &str) -> FsResult<Option<Ino>> {
+        let listing = self.listing(dir)?;
+        let mut state = listing.state.lock().await;
+        loop {
+            if let Some(&ino) = state.names.get(name) {
+                return Ok(Some(ino));
+            }
+            if state.complete {
+                return Ok(None);
+            }
+            self.fetch_page(&listing, &mut state).await?;
+        }
+    }
+
+    pub async fn lookup(&self, parent: Ino, name: &str) -> FsResult<Entry> {
+        if name.len() > names::NAME_MAX {
+            return Err(FsError::NameTooLong);
+        }
+        if self.inode(parent)?.kind != NodeKind::Folder {
+            return Err(FsError::NotDir);
+        }
+        let ino = self.find(parent, name).await?.ok_or(FsError::NotFound)?;
+        let mut t = self.inodes.lock().expect("inode lock");
+        t.add_lookups(ino, 1);
+        let i = t.get(ino).cloned().ok_or(FsError::Stale(ino))?;
+        Ok(Entry {
+            stat: self.stat_of(ino, &i),
+            ttl: self.config.metadata_ttl,
+        })
+    }
+
+    pub fn forget(&self, ino: Ino, n: u64) {
+        self.inodes.lock().expect("inode lock").forget(ino, n);
+    }
+
+    /// Counts a lookup the kernel made implicitly (an entry returned by readdirplus).
+    pub fn note_lookup(&self, ino: Ino) {
+        self.inodes.lock().expect("inode lock").add_lookups(ino, 1);
+    }
+
+    /// Attributes, refreshed through the parent's listing when older than the TTL.
+    pub async fn getattr(&self, ino: Ino) -> FsResult<Stat> {
+        let i = self.inode(ino)?;
+        if i.node.is_some() && i.fetched.elapsed() >= self.config.metadata_ttl {
+            let found = self.find(i.parent, &i.name).await?;
+            if found != Some(ino) {
+                return Err(FsError::NotFound);
+            }
+        }
+        let i = self.inode(ino)?;
+        Ok(self.stat_of(ino, &i))
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.config.metadata_ttl
+    }
+
+    /// `statfs`: a large, mostly free filesystem (stores report no quota here), 4 KiB blocks.
+    pub fn statfs(&self) -> StatFs {
+        let files = self.inodes.lock().expect("inode lock").len() as u64;
+        StatFs {
+            blocks: 1 << 40,
+            bfree: 1 << 39,
+            bavail: 1 << 39,
+            files,
+            ffree: u32::MAX as u64,
+            bsize: 4096,
+            namelen: names::NAME_MAX as u32,
+        }
+    }
+
+    /// How long ago the listing of `dir` was fetched (for tests and status).
+    pub fn listing_age(&self, dir: Ino) -> Option<Duration> {
+        self.listings
+            .lock()
+            .expect("listing lock")
+            .peek(&dir)
+            .map(|l| l.started.elapsed())
+    }
+
+    pub fn roots(&self) -> &Roots {
+        &self.roots
+    }
+}
+
+/// What `statfs` reports.
+#[derive(Clone, Debug)]
+pub struct StatFs {
+    pub blocks: u64,
+    pub bfree: u64,
+    pub bavail: u64,
+    pub files: u64,
+    pub ffree: u64,
+    pub bsize: u32,
+    pub namelen: u32,
+}

@@ -1,0 +1,154 @@
+//! Directory listings, fetched lazily page by page and shared by lookups and readdir. A listing
+//! is one generation of a directory's contents: it starts empty, grows a page at a time as
+//! `readdir` or `lookup` needs more, and is complete when the last page has arrived. A complete
+//! listing younger than the metadata TTL answers lookups — hits and misses (the negative cache) —
+//! without asking the store; an older one is replaced by a new generation. Open directory handles
+//! keep their generation, so offsets stay valid while they read.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::Mutex;
+
+use super::inode::Ino;
+use super::names;
+use crate::remote::Collection;
+
+pub struct Listing {
+    pub dir: Ino,
+    pub collection: Collection,
+    pub started: Instant,
+    pub state: Mutex<ListingState>,
+}
+
+#[derive(Default)]
+pub struct ListingState {
+    /// (shown name, inode) in listing order.
+    pub entries: Vec<(String, Ino)>,
+    pub names: HashMap<String, Ino>,
+    pub marker: Option<String>,
+    pub complete: bool,
+}
+
+impl Listing {
+    pub fn new(dir: Ino, collection: Collection, reserved: &[(String, Ino)]) -> Arc<Self> {
+        let mut state = ListingState::default();
+        for (name, ino) in reserved {
+            state.entries.push((name.clone(), *ino));
+            state.names.insert(name.clone(), *ino);
+        }
+        Arc::new(Self {
+            dir,
+            collection,
+            started: Instant::now(),
+            state: Mutex::new(state),
+        })
+    }
+}
+
+impl ListingState {
+    /// The name an item gets in this listing: its escaped name, or a disambiguated one if that
+    /// is taken by an earlier entry. The same item listed twice keeps its first name.
+    pub fn name_for(&self, remote_name: &str, id: &str, ino: Ino) -> String {
+        let local = names::to_local(remote_name);
+        match self.names.get(&local) {
+            None => local,
+            Some(&existing) if existing == ino => local,
+            Some(_) => names::disambiguate(&local, id),
+        }
+    }
+
+    pub fn push(&mut self, name: String, ino: Ino) {
+        if self.names.get(&name) == Some(&ino) {
+            return;
+        }
+        self.names.insert(name.clone(), ino);
+        self.entries.push((name, ino));
+    }
+}
+
+use super::{DirEntry, Fs, FsError, FsResult};
+use crate::remote::{NodeKind, Remote};
+
+/// Offsets 0 and 1 are `.` and `..`; listing entry `i` has offset `i + 2`.
+const FIRST_ENTRY_OFFSET: u64 = 2;
+
+impl<R: Remote> Fs<R> {
+    /// Opens a directory: the handle keeps the current listing generation.
+    pub fn opendir(&self, ino: Ino) -> FsResult<u64> {
+        let listing = self.listing(ino)?;
+        let fh = self.new_handle();
+        self.dir_handles
+            .lock()
+            .expect("handle lock")
+            .insert(fh, listing);
+        Ok(fh)
+    }
+
+    pub fn releasedir(&self, fh: u64) {
+        self.dir_handles.lock().expect("handle lock").remove(&fh);
+    }
+
+    /// Up to `max` entries from `offset` on, fetching pages as needed.
+    pub async fn readdir(
+        &self,
+        ino: Ino,
+        fh: u64,
+        offset: u64,
+        max: usize,
+    ) -> FsResult<Vec<DirEntry>> {
+        let listing = self
+            .dir_handles
+            .lock()
+            .expect("handle lock")
+            .get(&fh)
+            .cloned()
+            .ok_or(FsError::BadHandle)?;
+        if listing.dir != ino {
+            return Err(FsError::BadHandle);
+        }
+        let me = self.inode(ino)?;
+        let mut out = Vec::new();
+        let mut offset = offset;
+        while out.len() < max && offset < FIRST_ENTRY_OFFSET {
+            let (name, target) = if offset == 0 {
+                (".", ino)
+            } else {
+                ("..", me.parent)
+            };
+            let i = self.inode(target)?;
+            out.push(DirEntry {
+                name: name.into(),
+                stat: self.stat_of(target, &i),
+                next_offset: offset + 1,
+            });
+            offset += 1;
+        }
+        let mut state = listing.state.lock().await;
+        while out.len() < max {
+            let index = (offset - FIRST_ENTRY_OFFSET) as usize;
+            if index >= state.entries.len() {
+                if state.complete {
+                    break;
+                }
+                self.fetch_page(&listing, &mut state).await?;
+                continue;
+            }
+            let (name, target) = state.entries[index].clone();
+            let i = self.inode(target)?;
+            out.push(DirEntry {
+                name,
+                stat: self.stat_of(target, &i),
+                next_offset: offset + 1,
+            });
+            offset += 1;
+        }
+        Ok(out)
+    }
+
+    /// Whether `ino` is a directory (for the adapter's opendir checks).
+    pub fn is_dir(&self, ino: Ino) -> FsResult<bool> {
+        Ok(self.inode(ino)?.kind == NodeKind::Folder)
+    }
+}

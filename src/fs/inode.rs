@@ -1,0 +1,205 @@
+//! The inode table: inode numbers ↔ what they stand for (the mount root, a special folder, or a
+//! remote item by id), with the attributes last seen in a listing, the caller's role, and the
+//! kernel's lookup count. A remote id keeps its inode number for the life of the mount, even
+//! after the kernel forgets it, so numbers are stable; an entry costs a few hundred bytes.
+
+use std::collections::HashMap;
+use std::time::{Instant, SystemTime};
+
+use crate::remote::{Node, NodeKind, RemoteId, Role};
+
+pub type Ino = u64;
+
+/// The mount root's inode number (FUSE's fixed root).
+pub const ROOT: Ino = 1;
+
+/// What an inode stands for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// The mount root: the caller's root folder plus the special folders.
+    Root,
+    RecycleBin,
+    SharedWithMe,
+    Remote(RemoteId),
+}
+
+#[derive(Clone, Debug)]
+pub struct Inode {
+    pub origin: Origin,
+    pub kind: NodeKind,
+    pub parent: Ino,
+    /// The name shown in the parent (escaped and disambiguated).
+    pub name: String,
+    /// Remote attributes (`None` for the root and the special folders).
+    pub node: Option<Node>,
+    pub role: Role,
+    /// When `node` was last confirmed by the store.
+    pub fetched: Instant,
+    pub lookups: u64,
+}
+
+impl Inode {
+    pub fn size(&self) -> u64 {
+        self.node.as_ref().map_or(0, |n| n.size)
+    }
+
+    pub fn mtime(&self, fallback: SystemTime) -> SystemTime {
+        self.node.as_ref().map_or(fallback, |n| n.mtime)
+    }
+
+    pub fn remote_id(&self) -> Option<&RemoteId> {
+        match &self.origin {
+            Origin::Remote(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+pub struct InodeTable {
+    inodes: HashMap<Ino, Inode>,
+    by_origin: HashMap<Origin, Ino>,
+    next: Ino,
+}
+
+impl InodeTable {
+    /// A table holding only the root, with the caller's role on the root folder.
+    pub fn new(root_role: Role) -> Self {
+        let root = Inode {
+            origin: Origin::Root,
+            kind: NodeKind::Folder,
+            parent: ROOT,
+            name: String::new(),
+            node: None,
+            role: root_role,
+            fetched: Instant::now(),
+            lookups: 1,
+        };
+        Self {
+            inodes: HashMap::from([(ROOT, root)]),
+            by_origin: HashMap::from([(Origin::Root, ROOT)]),
+            next: ROOT + 1,
+        }
+    }
+
+    pub fn get(&self, ino: Ino) -> Option<&Inode> {
+        self.inodes.get(&ino)
+    }
+
+    pub fn len(&self) -> usize {
+        self.inodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.inodes.is_empty()
+    }
+
+    fn allocate(&mut self, origin: Origin, make: impl FnOnce(Ino) -> Inode) -> Ino {
+        if let Some(&ino) = self.by_origin.get(&origin) {
+            return ino;
+        }
+        let ino = self.next;
+        self.next += 1;
+        self.inodes.insert(ino, make(ino));
+        self.by_origin.insert(origin, ino);
+        ino
+    }
+
+    /// The inode of a special folder under the root, created on first use.
+    pub fn special(&mut self, origin: Origin, name: &str) -> Ino {
+        let name = name.to_owned();
+        self.allocate(origin.clone(), |_| Inode {
+            origin,
+            kind: NodeKind::Folder,
+            parent: ROOT,
+            name,
+            node: None,
+            role: Role::Viewer,
+            fetched: Instant::now(),
+            lookups: 0,
+        })
+    }
+
+    /// Records `node` as seen in the listing of `parent` under `name`; returns its inode, the
+    /// same one as before if the item was seen already (it may have moved or changed).
+    pub fn upsert(&mut self, node: Node, parent: Ino, name: String, role: Role) -> Ino {
+        let origin = Origin::Remote(node.id.clone());
+        let now = Instant::now();
+        let ino = self.allocate(origin.clone(), |_| Inode {
+            origin,
+            kind: node.kind,
+            parent,
+            name: name.clone(),
+            node: None,
+            role,
+            fetched: now,
+            lookups: 0,
+        });
+        let inode = self.inodes.get_mut(&ino).expect("allocated above");
+        inode.kind = node.kind;
+        inode.parent = parent;
+        inode.name = name;
+        inode.role = role;
+        inode.node = Some(node);
+        inode.fetched = now;
+        ino
+    }
+
+    /// Marks the inode as confirmed now (its listing was refreshed and it was still there).
+    pub fn touch(&mut self, ino: Ino) {
+        if let Some(i) = self.inodes.get_mut(&ino) {
+            i.fetched = Instant::now();
+        }
+    }
+
+    pub fn add_lookups(&mut self, ino: Ino, n: u64) {
+        if let Some(i) = self.inodes.get_mut(&ino) {
+            i.lookups += n;
+        }
+    }
+
+    pub fn forget(&mut self, ino: Ino, n: u64) {
+        if let Some(i) = self.inodes.get_mut(&ino) {
+            i.lookups = i.lookups.saturating_sub(n);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: &str, name: &str) -> Node {
+        Node {
+            id: id.into(),
+            kind: NodeKind::Document,
+            name: name.into(),
+            parent: Some("p".into()),
+            size: 3,
+            mtime: SystemTime::UNIX_EPOCH,
+            ctime: SystemTime::UNIX_EPOCH,
+            version: Some("v1".into()),
+            recycled: false,
+            role: None,
+        }
+    }
+
+    #[test]
+    fn inode_numbers_are_stable_per_remote_id() {
+        let mut t = InodeTable::new(Role::Owner);
+        let a = t.upsert(node("a", "x"), ROOT, "x".into(), Role::Owner);
+        let b = t.upsert(node("b", "y"), ROOT, "y".into(), Role::Owner);
+        assert_ne!(a, b);
+        assert!(a > ROOT && b > ROOT);
+        t.add_lookups(a, 2);
+        t.forget(a, 2);
+        let again = t.upsert(node("a", "renamed"), b, "renamed".into(), Role::Viewer);
+        assert_eq!(again, a);
+        let i = t.get(a).unwrap();
+        assert_eq!(
+            (i.name.as_str(), i.parent, i.role),
+            ("renamed", b, Role::Viewer)
+        );
+        let bin = t.special(Origin::RecycleBin, "Recycle Bin");
+        assert_eq!(t.special(Origin::RecycleBin, "Recycle Bin"), bin);
+    }
+}

@@ -1,0 +1,82 @@
+//! What the filesystem knows of a document store: nodes (folders and documents) with the
+//! attributes a `stat` needs, pages of a listing, the caller's roles, and where the tree starts.
+//! Backend clients translate their wire shapes into these; nothing HTTP-shaped appears here.
+
+use std::time::SystemTime;
+
+/// A backend's id of a folder or document.
+pub type RemoteId = String;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NodeKind {
+    Folder,
+    Document,
+}
+
+/// The caller's role on an item, ordered by what it allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Viewer,
+    Contributor,
+    Coowner,
+    Owner,
+}
+
+impl Role {
+    /// Whether the role allows changing the item's content or children.
+    pub fn can_write(self) -> bool {
+        self >= Role::Contributor
+    }
+}
+
+/// One folder or document as a listing (or a lookup by id) reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub id: RemoteId,
+    pub kind: NodeKind,
+    /// The name as the store has it (may contain `/`; the filesystem escapes it).
+    pub name: String,
+    pub parent: Option<RemoteId>,
+    /// Bytes of the latest ACTIVE version (0 for folders).
+    pub size: u64,
+    /// Content modification time: the latest version's ContentModifiedTimestamp, else the
+    /// item's modification time.
+    pub mtime: SystemTime,
+    /// Creation time of the item.
+    pub ctime: SystemTime,
+    /// The latest ACTIVE version's id (documents only).
+    pub version: Option<String>,
+    /// The item is in a recycle bin.
+    pub recycled: bool,
+    /// The caller's role, when the backend reports it with the item; `None` means "as its parent".
+    pub role: Option<Role>,
+}
+
+/// One page of a listing; `next_marker` fetches the next.
+#[derive(Clone, Debug, Default)]
+pub struct Page {
+    pub items: Vec<Node>,
+    pub next_marker: Option<String>,
+}
+
+/// What a listing lists.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Collection {
+    /// The children of a folder.
+    Folder(RemoteId),
+    /// The caller's recycle bin: items deleted (directly) and restorable.
+    RecycleBin,
+    /// Items other users shared with the caller.
+    SharedWithMe,
+}
+
+/// Where the caller's tree starts.
+#[derive(Clone, Debug)]
+pub struct Roots {
+    /// The caller's user id (`None` for an admin key, which has no user).
+    pub user_id: Option<String>,
+    pub root: RemoteId,
+    /// Whether the caller has a recycle bin and a shared-with-me collection to show.
+    pub has_recycle_bin: bool,
+    pub has_shared_with_me: bool,
+}

@@ -1,0 +1,113 @@
+//! A few WorkDocs calls the mount tests use to arrange the server's state (shares, recycling,
+//! names the local file system cannot hold) and to read its request counters.
+
+use serde_json::{Value, json};
+
+pub struct Api {
+    base: String,
+    token: String,
+}
+
+fn block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+impl Api {
+    pub fn new(base: &str, token: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            token: token.to_owned(),
+        }
+    }
+
+    pub fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        block(async {
+            let mut req = reqwest::Client::new()
+                .request(method.parse().unwrap(), format!("{}{path}", self.base))
+                .header("Authentication", &self.token);
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let resp = req.send().await.unwrap();
+            let status = resp.status();
+            let text = resp.text().await.unwrap();
+            assert!(status.is_success(), "{method} {path}: {status} {text}");
+            if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap()
+            }
+        })
+    }
+
+    pub fn me(&self) -> (String, String, String) {
+        let u = self.call("GET", "/api/v1/me", None);
+        let s = |k: &str| u["User"][k].as_str().unwrap().to_owned();
+        (s("Id"), s("RootFolderId"), s("RecycleBinFolderId"))
+    }
+
+    pub fn mkdir(&self, parent: &str, name: &str) -> String {
+        let r = self.call(
+            "POST",
+            "/api/v1/folders",
+            Some(json!({ "ParentFolderId": parent, "Name": name })),
+        );
+        r["Metadata"]["Id"].as_str().unwrap().to_owned()
+    }
+
+    pub fn upload(&self, parent: &str, name: &str, bytes: &[u8]) -> String {
+        let init =
+            json!({ "ParentFolderId": parent, "Name": name, "DocumentSizeInBytes": bytes.len() });
+        let r = self.call("POST", "/api/v1/documents", Some(init));
+        let doc = r["Metadata"]["Id"].as_str().unwrap().to_owned();
+        let version = r["Metadata"]["LatestVersionMetadata"]["Id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        block(async {
+            let mut put = reqwest::Client::new()
+                .put(r["UploadMetadata"]["UploadUrl"].as_str().unwrap())
+                .body(bytes.to_vec());
+            for (k, v) in r["UploadMetadata"]["SignedHeaders"].as_object().unwrap() {
+                put = put.header(k, v.as_str().unwrap());
+            }
+            assert!(put.send().await.unwrap().status().is_success());
+        });
+        let path = format!("/api/v1/documents/{doc}/versions/{version}");
+        self.call("PATCH", &path, Some(json!({ "VersionStatus": "ACTIVE" })));
+        doc
+    }
+
+    pub fn share(&self, resource: &str, user_id: &str, role: &str) {
+        let body = json!({ "Principals": [{ "Id": user_id, "Type": "USER", "Role": role }] });
+        self.call(
+            "POST",
+            &format!("/api/v1/resources/{resource}/permissions"),
+            Some(body),
+        );
+    }
+
+    pub fn recycle_document(&self, doc: &str) {
+        self.call(
+            "PATCH",
+            &format!("/api/v1/documents/{doc}"),
+            Some(json!({ "ResourceState": "RECYCLED" })),
+        );
+    }
+
+    /// Requests the server has answered, per operation.
+    pub fn stats(&self) -> Value {
+        block(async {
+            reqwest::get(format!("{}/_docsfs/stats", self.base))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        })
+    }
+}

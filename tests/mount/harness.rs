@@ -1,0 +1,121 @@
+//! A real mount for each test: `docsfs mount` as a child process against a real `docsfs serve`,
+//! on a fresh mountpoint, with the token in a 0600 file. Dropping the guard sends SIGTERM (the
+//! daemon unmounts itself), and falls back to `fusermount3 -uz` and SIGKILL, so no mount outlives
+//! its test even when the test failed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::server_process::Server;
+
+pub struct Mount {
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+/// Whether a FUSE filesystem is mounted at `path`.
+pub fn is_mounted(path: &Path) -> bool {
+    let target = path.to_string_lossy().replace(' ', "\\040");
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .map(|m| {
+            m.lines()
+                .any(|l| l.split(' ').nth(4) == Some(target.as_str()))
+        })
+        .unwrap_or(false)
+}
+
+impl Mount {
+    /// Mounts the server as the user with `token`, with extra `docsfs mount` arguments.
+    pub fn new(server: &Server, token: &str, extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("mnt");
+        std::fs::create_dir(&path).unwrap();
+        let token_file = dir.path().join("token");
+        std::fs::write(&token_file, token).unwrap();
+        std::fs::set_permissions(
+            &token_file,
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.path().join("mount.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_docsfs"))
+            .args(["mount", "--endpoint", &server.base, "--token-file"])
+            .arg(&token_file)
+            .args(["--log-level", "debug"])
+            .args(extra)
+            .arg(&path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn docsfs mount");
+        let mut m = Self {
+            child: Some(child),
+            dir,
+            path,
+        };
+        m.wait_mounted();
+        m
+    }
+
+    fn wait_mounted(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if is_mounted(&self.path) {
+                return;
+            }
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "docsfs mount exited with {status}; its log:\n{}",
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "docsfs mount did not mount within 20 s; its log:\n{}",
+            self.log()
+        );
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("mount.log")).unwrap_or_default()
+    }
+
+    /// SIGTERM; returns the exit status once the process is gone.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("running");
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                return child.wait().expect("wait");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        if self.child.is_some() {
+            self.terminate();
+        }
+        if is_mounted(&self.path) {
+            let _ = Command::new("fusermount3")
+                .arg("-uz")
+                .arg(&self.path)
+                .status();
+        }
+    }
+}

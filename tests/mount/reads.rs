@@ -1,0 +1,73 @@
+//! Reading through the mount: a 1 GiB document end to end, random offsets, concurrent readers.
+
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use rand::{Rng, SeedableRng};
+
+use super::harness::Mount;
+use super::server_process::{ALICE, Server};
+use super::{pattern_byte, sha256_file, write_file};
+
+fn serve_files(files: &[(&str, u64)]) -> (Server, tempfile::TempDir) {
+    let src = tempfile::tempdir().unwrap();
+    for (i, (name, len)) in files.iter().enumerate() {
+        write_file(&src.path().join(name), *len, i as u8 + 1, 1_700_000_000);
+    }
+    let server = Server::start_with(&["--import", src.path().to_str().unwrap(), "--as", "alice"]);
+    (server, src)
+}
+
+#[test]
+fn a_one_gib_document_reads_back_with_the_same_sha256() {
+    let (server, src) = serve_files(&[("big.bin", 1 << 30)]);
+    let mount = Mount::new(&server, ALICE, &[]);
+    assert_eq!(
+        std::fs::metadata(mount.path.join("big.bin")).unwrap().len(),
+        1 << 30
+    );
+    assert_eq!(
+        sha256_file(&mount.path.join("big.bin")),
+        sha256_file(&src.path().join("big.bin"))
+    );
+}
+
+#[test]
+fn reads_at_random_offsets_match() {
+    let len = 8 << 20;
+    let (server, _src) = serve_files(&[("r.bin", len)]);
+    let mount = Mount::new(&server, ALICE, &[]);
+    let f = std::fs::File::open(mount.path.join("r.bin")).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    for _ in 0..200 {
+        let offset = rng.random_range(0..len);
+        let want = rng.random_range(1..300_000u64).min(len - offset) as usize;
+        let mut buf = vec![0u8; want];
+        f.read_exact_at(&mut buf, offset).unwrap();
+        let expected: Vec<u8> = (offset..offset + want as u64)
+            .map(|o| pattern_byte(o, 1))
+            .collect();
+        assert!(buf == expected, "bytes differ at offset {offset} (+{want})");
+    }
+    // Reads at and past the end.
+    let mut buf = [0u8; 10];
+    assert_eq!(f.read_at(&mut buf, len).unwrap(), 0);
+    assert_eq!(f.read_at(&mut buf, len - 3).unwrap(), 3);
+}
+
+#[test]
+fn eight_concurrent_readers_see_the_same_bytes() {
+    let (server, src) = serve_files(&[("shared.bin", 24 << 20)]);
+    let mount = Mount::new(&server, ALICE, &[]);
+    let want = sha256_file(&src.path().join("shared.bin"));
+    let path = mount.path.join("shared.bin");
+    let readers: Vec<_> = (0..8)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || sha256_file(Path::new(&path)))
+        })
+        .collect();
+    for r in readers {
+        assert_eq!(r.join().unwrap(), want);
+    }
+}
