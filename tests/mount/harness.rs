@@ -30,27 +30,30 @@ impl Mount {
     /// Mounts the server as the user with `token`, with extra `docsfs mount` arguments.
     pub fn new(server: &Server, token: &str, extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("mnt");
-        std::fs::create_dir(&path).unwrap();
-        let token_file = dir.path().join("token");
-        std::fs::write(&token_file, token).unwrap();
-        std::fs::set_permissions(
-            &token_file,
-            std::os::unix::fs::PermissionsExt::from_mode(0o600),
-        )
-        .unwrap();
-        let log = std::fs::File::create(dir.path().join("mount.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_docsfs"))
-            .args(["mount", "--endpoint", &server.base, "--token-file"])
+        let token_file = secret_file(dir.path(), "token", token);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_docsfs"));
+        cmd.args(["mount", "--endpoint", &server.base, "--token-file"])
             .arg(&token_file)
+            .args(extra);
+        Self::spawn(dir, cmd, true)
+    }
+
+    /// Runs `cmd` (a docsfs command mounting on `<dir>/mnt`, given last unless `mountpoint_last`
+    /// is false, when `cmd` already names it) and waits for the mount.
+    pub fn spawn(dir: tempfile::TempDir, mut cmd: Command, mountpoint_last: bool) -> Self {
+        let path = dir.path().join("mnt");
+        std::fs::create_dir_all(&path).unwrap();
+        let log = std::fs::File::create(dir.path().join("mount.log")).unwrap();
+        if mountpoint_last {
+            cmd.arg(&path);
+        }
+        let child = cmd
             .args(["--log-level", "debug"])
-            .args(extra)
-            .arg(&path)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
-            .expect("spawn docsfs mount");
+            .expect("spawn docsfs");
         let mut m = Self {
             child: Some(child),
             dir,
@@ -104,6 +107,14 @@ impl Mount {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// Writes a 0600 file holding `secret`.
+pub fn secret_file(dir: &Path, name: &str, secret: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, secret).unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    path
 }
 
 impl Drop for Mount {

@@ -6,6 +6,7 @@ mod server_process;
 
 mod api;
 mod calls;
+mod cli;
 mod errors;
 mod harness;
 mod reads;

@@ -1,0 +1,196 @@
+//! The ways in: `--daemon`, admin mode with a SigV4 key, `docsfs demo`, and `--timeout` bounding
+//! an operation against a server that does not answer.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use super::api::Api;
+use super::harness::{Mount, is_mounted, secret_file};
+use super::server_process::{ADMIN_ID, ADMIN_SECRET, ALICE, Server};
+
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+fn set_latency(base: &str, ms: u64) {
+    let body = format!("{{\"latency_ms\": {ms}, \"fail_rate\": 0.0, \"reset_rate\": 0.0}}");
+    let out = Command::new("curl")
+        .args([
+            "-sf",
+            "-X",
+            "PUT",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            &body,
+        ])
+        .arg(format!("{base}/_docsfs/faults"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "cannot set latency");
+}
+
+#[test]
+fn daemon_mode_returns_once_mounted() {
+    let server = Server::start();
+    let alice = Api::new(&server.base, ALICE);
+    let (_, root, _) = alice.me();
+    alice.upload(&root, "hello.txt", b"hi\n");
+    let dir = tempfile::tempdir().unwrap();
+    let token = secret_file(dir.path(), "token", ALICE);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_docsfs"));
+    cmd.args([
+        "mount",
+        "--daemon",
+        "--endpoint",
+        &server.base,
+        "--token-file",
+    ])
+    .arg(&token);
+    let started = Instant::now();
+    let mount = Mount::spawn(dir, cmd, true);
+    assert_eq!(
+        std::fs::read(mount.path.join("hello.txt")).unwrap(),
+        b"hi\n"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    // The foreground process has exited; unmounting from outside ends the daemon.
+    let out = Command::new("fusermount3")
+        .arg("-u")
+        .arg(&mount.path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!is_mounted(&mount.path));
+}
+
+#[test]
+fn daemon_mode_reports_a_failure_in_the_foreground() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let token = secret_file(dir.path(), "token", "wrong-token");
+    std::fs::create_dir(dir.path().join("mnt")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_docsfs"))
+        .args([
+            "mount",
+            "--daemon",
+            "--endpoint",
+            &server.base,
+            "--token-file",
+        ])
+        .arg(&token)
+        .arg(dir.path().join("mnt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("refused"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!is_mounted(&dir.path().join("mnt")));
+}
+
+#[test]
+fn admin_mode_mounts_a_folder_by_id() {
+    let server = Server::start();
+    let alice = Api::new(&server.base, ALICE);
+    let (_, root, _) = alice.me();
+    let folder = alice.mkdir(&root, "team");
+    alice.upload(&folder, "report.txt", b"numbers\n");
+    let dir = tempfile::tempdir().unwrap();
+    let key = secret_file(dir.path(), "key", &format!("{ADMIN_ID}:{ADMIN_SECRET}"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_docsfs"));
+    cmd.args(["mount", "--endpoint", &server.base, "--admin-key-file"])
+        .arg(&key)
+        .args(["--root-folder-id", &folder]);
+    let mount = Mount::spawn(dir, cmd, true);
+    assert_eq!(names(&mount.path), ["report.txt"]);
+    assert_eq!(
+        std::fs::read(mount.path.join("report.txt")).unwrap(),
+        b"numbers\n"
+    );
+}
+
+#[test]
+fn the_demo_mounts_a_sample_tree_once() {
+    let data = tempfile::tempdir().unwrap();
+    let run = || {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_docsfs"));
+        cmd.arg("demo")
+            .arg(dir.path().join("mnt"))
+            .arg("--data")
+            .arg(data.path());
+        Mount::spawn(dir, cmd, false)
+    };
+    let mut first = run();
+    let root = names(&first.path);
+    assert_eq!(
+        root,
+        [
+            "Media",
+            "Projects",
+            "Recycle Bin",
+            "Shared with me",
+            "Welcome.txt"
+        ]
+    );
+    assert!(
+        std::fs::read_to_string(first.path.join("Welcome.txt"))
+            .unwrap()
+            .contains("docsfs")
+    );
+    assert_eq!(names(&first.path.join("Recycle Bin")), ["old-draft.txt"]);
+    assert_eq!(
+        names(&first.path.join("Shared with me/Team handbook")),
+        ["onboarding.md"]
+    );
+    assert_eq!(
+        std::fs::metadata(first.path.join("Media/video.bin"))
+            .unwrap()
+            .len(),
+        24 << 20
+    );
+    assert!(first.terminate().success(), "{}", first.log());
+    assert!(first.log().contains("first run"));
+    let mut second = run();
+    assert_eq!(names(&second.path), root);
+    assert!(second.terminate().success());
+    assert!(
+        !second.log().contains("first run"),
+        "the sample tree is created once"
+    );
+}
+
+#[test]
+fn an_unanswered_request_fails_within_the_timeout() {
+    let server = Server::start();
+    let alice = Api::new(&server.base, ALICE);
+    let (_, root, _) = alice.me();
+    alice.upload(&root, "a.txt", b"a");
+    let mount = Mount::new(&server, ALICE, &["--timeout", "2"]);
+    set_latency(&server.base, 8000);
+    let started = Instant::now();
+    let err = std::fs::read_dir(&mount.path)
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(err.raw_os_error(), Some(libc::ETIMEDOUT), "{err}");
+    assert!(took < Duration::from_secs(6), "the timeout took {took:?}");
+    set_latency(&server.base, 0);
+    assert_eq!(
+        names(&mount.path),
+        ["Recycle Bin", "Shared with me", "a.txt"]
+    );
+}
