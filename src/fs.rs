@@ -9,6 +9,7 @@ pub mod errno;
 pub mod file;
 pub mod fuse;
 pub mod inode;
+pub mod lookahead;
 pub mod names;
 pub mod read;
 
@@ -124,6 +125,7 @@ pub struct Fs<R: Remote> {
     dir_handles: Mutex<HashMap<u64, Arc<Listing>>>,
     files: Mutex<HashMap<u64, Arc<file::OpenFile>>>,
     next_handle: AtomicU64,
+    lookahead: std::sync::OnceLock<lookahead::Sender>,
 }
 
 impl<R: Remote> Fs<R> {
@@ -141,6 +143,7 @@ impl<R: Remote> Fs<R> {
             dir_handles: Mutex::new(HashMap::new()),
             files: Mutex::new(HashMap::new()),
             next_handle: AtomicU64::new(1),
+            lookahead: std::sync::OnceLock::new(),
         })
     }
 

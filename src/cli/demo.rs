@@ -93,7 +93,9 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         allow_other: false,
         fs_name: "docsfs-demo".into(),
     };
-    let mounted = crate::mount::mount(Arc::new(core), tokio::runtime::Handle::current(), &opts)?;
+    let core = Arc::new(core);
+    core.start_lookahead(8);
+    let mounted = crate::mount::mount(core, tokio::runtime::Handle::current(), &opts)?;
     let m = mountpoint.display();
     println!("docsfs demo: the sample documents are mounted at {m}");
     if filled {

@@ -45,6 +45,9 @@ pub struct MountArgs {
     /// Directory listings kept in the metadata cache.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub cache_entries: usize,
+    /// Background workers listing subfolders ahead of `readdir` (0: none).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub lookahead: usize,
     /// Owner shown for every file (default: the mounting user).
     #[arg(long)]
     pub uid: Option<u32>,
@@ -140,7 +143,9 @@ pub async fn mount(args: MountArgs) -> anyhow::Result<()> {
         allow_other: args.allow_other,
         fs_name: format!("docsfs:{}", args.endpoint),
     };
-    let mounted = crate::mount::mount(Arc::new(core), tokio::runtime::Handle::current(), &opts)?;
+    let core = Arc::new(core);
+    core.start_lookahead(args.lookahead);
+    let mounted = crate::mount::mount(core, tokio::runtime::Handle::current(), &opts)?;
     tracing::info!(mountpoint = %args.mountpoint.display(), "mounted");
     report_ready(Ok(()));
     serve_until_done(mounted).await

@@ -137,6 +137,9 @@ impl<R: Remote> Fs<R> {
             }
             let (name, target) = state.entries[index].clone();
             let i = self.inode(target)?;
+            if i.kind == NodeKind::Folder {
+                self.look_ahead(target);
+            }
             out.push(DirEntry {
                 name,
                 stat: self.stat_of(target, &i),

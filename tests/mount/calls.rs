@@ -59,3 +59,43 @@ fn cold_find_lists_each_folder_once_and_warm_find_costs_nothing() {
     let warm = api.stats();
     assert_eq!(total(&warm), total(&cold), "a warm find made calls: {warm}");
 }
+
+/// Listings the server has answered so far.
+fn listings(api: &Api) -> u64 {
+    api.stats()["operations"]["DescribeFolderContents"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+#[test]
+fn reading_a_folder_lists_its_subfolders_ahead_unless_disabled() {
+    let server = Server::start();
+    let api = Api::new(&server.base, ALICE);
+    let (_, root, _) = api.me();
+    for i in 0..6 {
+        let sub = api.mkdir(&root, &format!("sub{i}"));
+        api.upload(&sub, "f.txt", b"x");
+    }
+    for (lookahead, expect_ahead) in [("8", true), ("0", false)] {
+        let mount = Mount::new(&server, ALICE, &["--lookahead", lookahead]);
+        let before = listings(&api);
+        std::fs::read_dir(&mount.path).unwrap().for_each(drop);
+        // The root, plus (with look-ahead) the six subfolders and the recycle bin, unasked.
+        let want = before + if expect_ahead { 8 } else { 1 };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while listings(&api) < want && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert_eq!(listings(&api), want, "--lookahead {lookahead}");
+        // Walking into a folder listed ahead costs nothing more.
+        std::fs::read_dir(mount.path.join("sub3"))
+            .unwrap()
+            .for_each(drop);
+        assert_eq!(
+            listings(&api),
+            want + u64::from(!expect_ahead),
+            "--lookahead {lookahead}"
+        );
+    }
+}
