@@ -126,6 +126,8 @@ pub struct Fs<R: Remote> {
     files: Mutex<HashMap<u64, Arc<file::OpenFile>>>,
     next_handle: AtomicU64,
     lookahead: std::sync::OnceLock<lookahead::Sender>,
+    /// The version each file was last opened at (for the kernel's page cache).
+    opened_versions: Mutex<HashMap<Ino, String>>,
 }
 
 impl<R: Remote> Fs<R> {
@@ -144,6 +146,7 @@ impl<R: Remote> Fs<R> {
             files: Mutex::new(HashMap::new()),
             next_handle: AtomicU64::new(1),
             lookahead: std::sync::OnceLock::new(),
+            opened_versions: Mutex::new(HashMap::new()),
         })
     }
 

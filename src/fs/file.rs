@@ -12,6 +12,8 @@ use crate::remote::{NodeKind, Remote};
 
 pub struct OpenFile {
     pub ino: Ino,
+    /// The kernel's cached pages of this file are still the same version's.
+    pub keep_cache: bool,
     prefetcher: Mutex<Prefetcher>,
 }
 
@@ -43,6 +45,10 @@ impl<R: Remote> Fs<R> {
                 node.id
             )))
         })?;
+        let keep_cache = {
+            let mut seen = self.opened_versions.lock().expect("version lock");
+            seen.insert(ino, version.clone()).as_ref() == Some(&version)
+        };
         let prefetcher = Prefetcher::new(
             node.id.clone(),
             version,
@@ -52,6 +58,7 @@ impl<R: Remote> Fs<R> {
         let fh = self.new_handle();
         let open = std::sync::Arc::new(OpenFile {
             ino,
+            keep_cache,
             prefetcher: Mutex::new(prefetcher),
         });
         self.files.lock().expect("file lock").insert(fh, open);
@@ -68,6 +75,16 @@ impl<R: Remote> Fs<R> {
             .ok_or(FsError::BadHandle)?;
         let mut prefetcher = open.prefetcher.lock().await;
         Ok(prefetcher.read(&self.remote, offset, size).await?)
+    }
+
+    /// Whether the kernel may keep its cached pages for this open: the file was opened before
+    /// and its version has not changed since.
+    pub fn keeps_cache(&self, fh: u64) -> bool {
+        self.files
+            .lock()
+            .expect("file lock")
+            .get(&fh)
+            .is_some_and(|f| f.keep_cache)
     }
 
     pub fn release(&self, fh: u64) {

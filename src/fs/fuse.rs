@@ -114,7 +114,14 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
             OpenAccMode::O_WRONLY | OpenAccMode::O_RDWR => Access::Write,
         };
         match self.core.open(ino.0, access) {
-            Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::empty()),
+            Ok(fh) => {
+                let flags = if self.core.keeps_cache(fh) {
+                    FopenFlags::FOPEN_KEEP_CACHE
+                } else {
+                    FopenFlags::empty()
+                };
+                reply.opened(FileHandle(fh), flags)
+            }
             Err(e) => reply.error(fail(&e)),
         }
     }

@@ -64,6 +64,13 @@ impl Api {
             json!({ "ParentFolderId": parent, "Name": name, "DocumentSizeInBytes": bytes.len() });
         let r = self.call("POST", "/api/v1/documents", Some(init));
         let doc = r["Metadata"]["Id"].as_str().unwrap().to_owned();
+        self.put_and_activate(&doc, &r, bytes);
+        doc
+    }
+
+    /// PUTs `bytes` for an initiated upload (`r` is the InitiateDocumentVersionUpload reply) and
+    /// activates the version.
+    pub fn put_and_activate(&self, doc: &str, r: &Value, bytes: &[u8]) {
         let version = r["Metadata"]["LatestVersionMetadata"]["Id"]
             .as_str()
             .unwrap()
@@ -79,7 +86,6 @@ impl Api {
         });
         let path = format!("/api/v1/documents/{doc}/versions/{version}");
         self.call("PATCH", &path, Some(json!({ "VersionStatus": "ACTIVE" })));
-        doc
     }
 
     pub fn share(&self, resource: &str, user_id: &str, role: &str) {

@@ -71,3 +71,38 @@ fn eight_concurrent_readers_see_the_same_bytes() {
         assert_eq!(r.join().unwrap(), want);
     }
 }
+
+#[test]
+fn reopening_an_unchanged_file_reuses_the_page_cache_and_a_new_version_is_seen() {
+    use super::api::Api;
+    let server = Server::start();
+    let api = Api::new(&server.base, ALICE);
+    let (_, root, _) = api.me();
+    api.upload(&root, "doc.txt", b"first version\n");
+    let mount = Mount::new(&server, ALICE, &["--metadata-ttl", "1"]);
+    let path = mount.path.join("doc.txt");
+    let content_gets = || {
+        api.stats()["operations"]["ContentGet"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    assert_eq!(std::fs::read(&path).unwrap(), b"first version\n");
+    let after_first = content_gets();
+    assert_eq!(std::fs::read(&path).unwrap(), b"first version\n");
+    assert_eq!(
+        content_gets(),
+        after_first,
+        "the second read came from the page cache"
+    );
+    // Another client uploads a new version (same name: a new version of the same document).
+    let doc =
+        api.call("GET", &format!("/api/v1/folders/{root}/contents"), None)["Documents"][0]["Id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let init = serde_json::json!({ "Id": doc, "DocumentSizeInBytes": 15 });
+    let r = api.call("POST", "/api/v1/documents", Some(init));
+    api.put_and_activate(&doc, &r, b"second version\n");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(std::fs::read(&path).unwrap(), b"second version\n");
+}
