@@ -128,6 +128,8 @@ pub struct Fs<R: Remote> {
     lookahead: std::sync::OnceLock<lookahead::Sender>,
     /// The version each file was last opened at (for the kernel's page cache).
     opened_versions: Mutex<HashMap<Ino, String>>,
+    /// The caller's role on items shared with it directly (learned from shared-with-me).
+    shared_roles: Mutex<HashMap<crate::remote::RemoteId, Role>>,
 }
 
 impl<R: Remote> Fs<R> {
@@ -147,6 +149,7 @@ impl<R: Remote> Fs<R> {
             next_handle: AtomicU64::new(1),
             lookahead: std::sync::OnceLock::new(),
             opened_versions: Mutex::new(HashMap::new()),
+            shared_roles: Mutex::new(HashMap::new()),
         })
     }
 
@@ -234,16 +237,16 @@ impl<R: Remote> Fs<R> {
     fn listing(&self, dir: Ino) -> FsResult<Arc<Listing>> {
         let i = self.inode(dir)?;
         let collection = self.collection_of(&i)?;
-        if let Some(l) = self.listings.lock().expect("listing lock").get(&dir) {
+        let reserved = self.reserved_entries(dir);
+        // Check and replace under one hold of the lock, so concurrent callers share one listing.
+        let mut listings = self.listings.lock().expect("listing lock");
+        if let Some(l) = listings.get(&dir) {
             if l.started.elapsed() < self.config.metadata_ttl {
                 return Ok(l.clone());
             }
         }
-        let fresh = Listing::new(dir, collection, &self.reserved_entries(dir));
-        self.listings
-            .lock()
-            .expect("listing lock")
-            .put(dir, fresh.clone());
+        let fresh = Listing::new(dir, collection, &reserved);
+        listings.put(dir, fresh.clone());
         Ok(fresh)
     }
 
@@ -279,10 +282,26 @@ impl<R: Remote> Fs<R> {
             return Ok(r);
         }
         match listing.collection {
-            Collection::SharedWithMe => Ok(self.remote.role(&node.id).await?),
+            Collection::SharedWithMe => {
+                let role = self.remote.role(&node.id).await?;
+                self.shared_roles
+                    .lock()
+                    .expect("role lock")
+                    .insert(node.id.clone(), role);
+                Ok(role)
+            }
             // Items in the bin are shown read-only until restored.
             Collection::RecycleBin => Ok(Role::Viewer),
-            Collection::Folder(_) => Ok(parent_role),
+            // Inherited, unless the item is also shared with the caller directly with more.
+            Collection::Folder(_) => {
+                let direct = self
+                    .shared_roles
+                    .lock()
+                    .expect("role lock")
+                    .get(&node.id)
+                    .copied();
+                Ok(direct.map_or(parent_role, |d| d.max(parent_role)))
+            }
         }
     }
 
@@ -331,9 +350,14 @@ impl<R: Remote> Fs<R> {
     pub async fn getattr(&self, ino: Ino) -> FsResult<Stat> {
         let i = self.inode(ino)?;
         if i.node.is_some() && i.fetched.elapsed() >= self.config.metadata_ttl {
-            let found = self.find(i.parent, &i.name).await?;
-            if found != Some(ino) {
-                return Err(FsError::NotFound);
+            let asked = std::time::Instant::now();
+            if self.find(i.parent, &i.name).await? != Some(ino) {
+                // Not under its old name: still there if the refreshed listing saw it (renamed
+                // within the folder); gone otherwise.
+                let seen = self.inode(ino)?.fetched >= asked;
+                if !seen {
+                    return Err(FsError::NotFound);
+                }
             }
         }
         let i = self.inode(ino)?;
@@ -383,3 +407,6 @@ pub struct StatFs {
     pub bsize: u32,
     pub namelen: u32,
 }
+
+#[cfg(test)]
+mod tests;

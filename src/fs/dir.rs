@@ -52,11 +52,15 @@ impl ListingState {
     /// is taken by an earlier entry. The same item listed twice keeps its first name.
     pub fn name_for(&self, remote_name: &str, id: &str, ino: Ino) -> String {
         let local = names::to_local(remote_name);
-        match self.names.get(&local) {
-            None => local,
-            Some(&existing) if existing == ino => local,
-            Some(_) => names::disambiguate(&local, id),
+        let free = |name: &String| self.names.get(name).is_none_or(|&existing| existing == ino);
+        if free(&local) {
+            return local;
         }
+        // The disambiguated name may itself be taken (by an item really named so): count on.
+        (0..)
+            .map(|n| names::disambiguate(&local, id, n))
+            .find(free)
+            .expect("an unbounded sequence of distinct names")
     }
 
     pub fn push(&mut self, name: String, ino: Ino) {

@@ -46,13 +46,17 @@ pub fn to_remote(local: &str) -> String {
     out
 }
 
-/// `name` made distinct with the start of `id`: `report.pdf` → `report~1a2b3c4d.pdf`.
-pub fn disambiguate(name: &str, id: &str) -> String {
-    let tag: String = id
+/// `name` made distinct with the start of `id`: `report.pdf` → `report~1a2b3c4d.pdf`; for
+/// `n > 0` (that name was taken too) `report~1a2b3c4d-2.pdf`, `-3`, ….
+pub fn disambiguate(name: &str, id: &str, n: u32) -> String {
+    let mut tag: String = id
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .take(8)
         .collect();
+    if n > 0 {
+        tag = format!("{tag}-{}", n + 1);
+    }
     match name.rfind('.') {
         Some(dot) if dot > 0 => format!("{}~{tag}{}", &name[..dot], &name[dot..]),
         _ => format!("{name}~{tag}"),
@@ -96,10 +100,11 @@ mod tests {
     #[test]
     fn disambiguation_keeps_the_extension() {
         assert_eq!(
-            disambiguate("report.pdf", "1a2b3c4d5e"),
+            disambiguate("report.pdf", "1a2b3c4d5e", 0),
             "report~1a2b3c4d.pdf"
         );
-        assert_eq!(disambiguate("Makefile", "abc"), "Makefile~abc");
-        assert_eq!(disambiguate(".bashrc", "abcdef123"), ".bashrc~abcdef12");
+        assert_eq!(disambiguate("Makefile", "abc", 0), "Makefile~abc");
+        assert_eq!(disambiguate(".bashrc", "abcdef123", 0), ".bashrc~abcdef12");
+        assert_eq!(disambiguate("a.txt", "d4", 1), "a~d4-2.txt");
     }
 }
