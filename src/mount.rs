@@ -66,6 +66,7 @@ pub fn mount<R: Remote>(
     let mut session = Session::new(adapter, &opts.mountpoint, &config)
         .map_err(|e| MountError::Fuse(opts.mountpoint.clone(), e))?;
     let unmounter = session.unmount_callable();
+    raise_readahead(&opts.mountpoint);
     let (done, ended) = oneshot::channel();
     std::thread::Builder::new()
         .name("docsfs-fuse".into())
@@ -105,18 +106,45 @@ impl Mounted {
     }
 }
 
-/// Whether a FUSE filesystem is mounted at `path` (per /proc/self/mountinfo).
-pub fn is_mounted(path: &Path) -> bool {
-    let Ok(canonical) =
-        std::fs::canonicalize(path).or_else(|_| Ok::<_, std::io::Error>(path.to_path_buf()))
-    else {
-        return false;
+/// The kernel's read-ahead for this mount, in KiB. FUSE mounts start at 128 KiB, which splits
+/// sequential reads into 128 KiB requests; 1 MiB requests cost a third less CPU per byte.
+const READ_AHEAD_KB: u32 = 1024;
+
+/// Raises the mount's read-ahead (`/sys/class/bdi/MAJOR:MINOR/read_ahead_kb`). Needs root; for
+/// other users it stays at the kernel's default and the log says how to raise it.
+fn raise_readahead(mountpoint: &Path) {
+    // From mountinfo rather than stat(2): the session is not serving requests yet.
+    let Some(dev) = mount_field(mountpoint, 2) else {
+        return;
+    };
+    let path = format!("/sys/class/bdi/{dev}/read_ahead_kb");
+    if let Err(e) = std::fs::write(&path, READ_AHEAD_KB.to_string()) {
+        tracing::info!(%path, error = %e, "cannot raise the read-ahead to {READ_AHEAD_KB} KiB (as root: echo {READ_AHEAD_KB} > {path})");
+    }
+}
+
+/// Field `index` of the /proc/self/mountinfo line of the FUSE mount at `path`.
+fn mount_field(path: &Path, index: usize) -> Option<String> {
+    // Canonicalise the parent only: resolving the mountpoint itself would ask the mount.
+    let canonical = match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => std::fs::canonicalize(if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        })
+        .map(|p| p.join(name))
+        .unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
     };
     let target = canonical.to_string_lossy().replace(' ', "\\040");
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .map(|m| {
-            m.lines()
-                .any(|l| l.split(' ').nth(4) == Some(target.as_str()) && l.contains(" fuse"))
-        })
-        .unwrap_or(false)
+    let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    info.lines()
+        .filter(|l| l.contains(" fuse"))
+        .find(|l| l.split(' ').nth(4) == Some(target.as_str()))
+        .and_then(|l| l.split(' ').nth(index).map(str::to_owned))
+}
+
+/// Whether a FUSE filesystem is mounted at `path` (per /proc/self/mountinfo).
+pub fn is_mounted(path: &Path) -> bool {
+    mount_field(path, 4).is_some()
 }

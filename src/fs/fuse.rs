@@ -75,7 +75,10 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
             | InitFlags::FUSE_READDIRPLUS_AUTO
             | InitFlags::FUSE_PARALLEL_DIROPS;
         let _ = config.add_capabilities(wanted & config.capabilities());
-        let _ = config.set_max_readahead(1 << 20);
+        if let Err(max) = config.set_max_readahead(1 << 20) {
+            // The kernel offers less at init; the mount raises it afterwards through sysfs.
+            let _ = config.set_max_readahead(max);
+        }
         Ok(())
     }
 
