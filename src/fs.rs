@@ -260,9 +260,8 @@ impl<R: Remote> Fs<R> {
         for node in page.items {
             let role = self.role_for(listing, &node, parent_role).await?;
             let mut t = self.inodes.lock().expect("inode lock");
-            // Allocate (or find) the inode first so the name check can recognise the item.
-            let probe = t.upsert(node.clone(), listing.dir, String::new(), role);
-            let name = state.name_for(&node.name, &node.id, probe);
+            // An item seen before keeps its name if it is still free.
+            let name = state.name_for(&node.name, &node.id, t.ino_of(&node.id));
             if name.len() > names::NAME_MAX {
                 tracing::warn!(id = %node.id, "skipping an item whose name is longer than 255 bytes");
                 continue;

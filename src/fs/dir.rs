@@ -50,9 +50,13 @@ impl Listing {
 impl ListingState {
     /// The name an item gets in this listing: its escaped name, or a disambiguated one if that
     /// is taken by an earlier entry. The same item listed twice keeps its first name.
-    pub fn name_for(&self, remote_name: &str, id: &str, ino: Ino) -> String {
+    pub fn name_for(&self, remote_name: &str, id: &str, ino: Option<Ino>) -> String {
         let local = names::to_local(remote_name);
-        let free = |name: &String| self.names.get(name).is_none_or(|&existing| existing == ino);
+        let free = |name: &String| {
+            self.names
+                .get(name)
+                .is_none_or(|&existing| Some(existing) == ino)
+        };
         if free(&local) {
             return local;
         }

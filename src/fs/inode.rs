@@ -85,6 +85,11 @@ impl InodeTable {
         self.inodes.get(&ino)
     }
 
+    /// The inode of a remote item, if it has been seen.
+    pub fn ino_of(&self, id: &str) -> Option<Ino> {
+        self.by_origin.get(&Origin::Remote(id.to_owned())).copied()
+    }
+
     pub fn len(&self) -> usize {
         self.inodes.len()
     }
