@@ -11,7 +11,10 @@ pub mod fuse;
 pub mod inode;
 pub mod lookahead;
 pub mod names;
+pub mod namespace;
 pub mod read;
+pub mod spool;
+pub mod write;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,6 +41,10 @@ pub struct FsConfig {
     pub uid: u32,
     pub gid: u32,
     pub read: read::ReadConfig,
+    /// Where written files are spooled until uploaded (`<cache-dir>/spool`).
+    pub spool_dir: std::path::PathBuf,
+    /// Bytes of recently uploaded files' spools kept for a following rename.
+    pub recent_spool_bytes: u64,
 }
 
 impl Default for FsConfig {
@@ -48,6 +55,8 @@ impl Default for FsConfig {
             uid: 0,
             gid: 0,
             read: read::ReadConfig::default(),
+            spool_dir: std::env::temp_dir().join("docsfs").join("spool"),
+            recent_spool_bytes: 256 << 20,
         }
     }
 }
@@ -74,6 +83,16 @@ pub enum FsError {
     NameTooLong,
     #[error("not supported: {0}")]
     Unsupported(&'static str),
+    #[error("file exists")]
+    Exists,
+    #[error("directory not empty")]
+    NotEmpty,
+    #[error("invalid argument: {0}")]
+    Invalid(&'static str),
+    #[error("cannot move between the store and a special folder this way")]
+    CrossDevice,
+    #[error("spool: {0}")]
+    Io(String),
 }
 
 pub type FsResult<T> = Result<T, FsError>;
@@ -130,12 +149,19 @@ pub struct Fs<R: Remote> {
     opened_versions: Mutex<HashMap<Ino, String>>,
     /// The caller's role on items shared with it directly (learned from shared-with-me).
     shared_roles: Mutex<HashMap<crate::remote::RemoteId, Role>>,
+    /// Files being written (or whose upload failed), by inode.
+    writes: Mutex<HashMap<Ino, Arc<write::WriteState>>>,
+    spool: spool::Spool,
+    recent: Mutex<spool::Recent>,
 }
 
 impl<R: Remote> Fs<R> {
     /// Asks the store where the caller's tree starts and builds the core.
     pub async fn new(remote: Arc<R>, config: FsConfig) -> FsResult<Self> {
         let roots = remote.roots().await?;
+        let spool = spool::Spool::new(&config.spool_dir)
+            .map_err(|e| FsError::Io(format!("{}: {e}", config.spool_dir.display())))?;
+        let recent = spool::Recent::new(config.recent_spool_bytes);
         let capacity = std::num::NonZeroUsize::new(config.cache_entries.max(16)).expect("non-zero");
         Ok(Self {
             remote,
@@ -150,6 +176,9 @@ impl<R: Remote> Fs<R> {
             lookahead: std::sync::OnceLock::new(),
             opened_versions: Mutex::new(HashMap::new()),
             shared_roles: Mutex::new(HashMap::new()),
+            writes: Mutex::new(HashMap::new()),
+            spool,
+            recent: Mutex::new(recent),
         })
     }
 
@@ -186,11 +215,14 @@ impl<R: Remote> Fs<R> {
                 if i.role.can_write() { 0o644 } else { 0o444 },
             ),
         };
-        let mtime = i.mtime(self.mounted_at);
+        let (size, mtime) = match self.write_state(ino).and_then(|w| w.shown()) {
+            Some(shown) => shown,
+            None => (i.size(), i.mtime(self.mounted_at)),
+        };
         Stat {
             ino,
             kind,
-            size: i.size(),
+            size,
             mtime,
             ctime: i.node.as_ref().map_or(mtime, |n| n.ctime.max(n.mtime)),
             perm,
@@ -207,17 +239,19 @@ impl<R: Remote> Fs<R> {
             Origin::RecycleBin => Ok(Collection::RecycleBin),
             Origin::SharedWithMe => Ok(Collection::SharedWithMe),
             Origin::Remote(id) if i.kind == NodeKind::Folder => Ok(Collection::Folder(id.clone())),
-            Origin::Remote(_) => Err(FsError::NotDir),
+            Origin::Remote(_) | Origin::Local(_) => Err(FsError::NotDir),
+            Origin::Gone => Err(FsError::NotFound),
         }
     }
 
-    /// Entries a fresh listing of `dir` starts with: the special folders at the root.
+    /// Entries a fresh listing of `dir` starts with: the special folders at the root, and files
+    /// created here that the store does not have yet.
     fn reserved_entries(&self, dir: Ino) -> Vec<(String, Ino)> {
-        if dir != ROOT {
-            return vec![];
-        }
         let mut t = self.inodes.lock().expect("inode lock");
-        let mut out = Vec::new();
+        let mut out = t.local_children(dir);
+        if dir != ROOT {
+            return out;
+        }
         if self.roots.has_recycle_bin {
             out.push((
                 RECYCLE_BIN_NAME.to_owned(),

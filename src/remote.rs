@@ -1,7 +1,8 @@
 //! The document store as the filesystem needs it: the [`Remote`] trait, implemented by each
 //! backend client (WorkDocs, LogicalDOC) and by the in-memory reference model used in tests.
 //! The core knows backends only through this trait. Pagination is explicit (a listing is pages
-//! with markers) so the core decides how much to fetch and when.
+//! with markers) so the core decides how much to fetch and when. Writes are whole steps the
+//! store can do atomically: an upload either ends with an ACTIVE version or leaves nothing.
 
 pub mod error;
 pub mod memory;
@@ -16,7 +17,9 @@ use bytes::Bytes;
 use futures_util::Stream;
 
 pub use error::RemoteError;
-pub use model::{Collection, Node, NodeKind, Page, RemoteId, Role, Roots};
+pub use model::{
+    Collection, Node, NodeKind, Page, Relocation, RemoteId, Role, Roots, Upload, UploadTarget,
+};
 
 /// A stream of content bytes, in order.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, RemoteError>> + Send>>;
@@ -43,4 +46,56 @@ pub trait Remote: Send + Sync + 'static {
         version: &str,
         range: Range<u64>,
     ) -> impl Future<Output = Result<ByteStream, RemoteError>> + Send;
+
+    /// A new, empty folder `name` in `parent`.
+    fn create_folder(
+        &self,
+        parent: &RemoteId,
+        name: &str,
+    ) -> impl Future<Output = Result<Node, RemoteError>> + Send;
+
+    /// Renames and/or moves a live item. AlreadyExists if the name is taken at the target.
+    fn relocate(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        to: &Relocation,
+    ) -> impl Future<Output = Result<(), RemoteError>> + Send;
+
+    /// Moves an item (with its contents) to the caller's recycle bin.
+    fn recycle(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+    ) -> impl Future<Output = Result<(), RemoteError>> + Send;
+
+    /// Brings a recycled item back: to its original folder and name, or where `to` says.
+    fn restore(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        to: &Relocation,
+    ) -> impl Future<Output = Result<(), RemoteError>> + Send;
+
+    /// Deletes an item (and its contents and versions) for good.
+    fn delete(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+    ) -> impl Future<Output = Result<(), RemoteError>> + Send;
+
+    /// Uploads a new document or version and makes it the ACTIVE one; on any failure, nothing
+    /// of it remains at the store (the half-made version is aborted). Returns the document as
+    /// it now is.
+    fn upload(&self, upload: &Upload) -> impl Future<Output = Result<Node, RemoteError>> + Send;
+
+    /// Records `mtime` as the modification time of version `version` of `doc` (for a time set
+    /// after the upload, as `rsync` and `touch` do). Later listings report it while `version`
+    /// is the latest.
+    fn set_mtime(
+        &self,
+        doc: &RemoteId,
+        version: &str,
+        mtime: std::time::SystemTime,
+    ) -> impl Future<Output = Result<(), RemoteError>> + Send;
 }

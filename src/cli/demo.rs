@@ -84,6 +84,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         FsConfig {
             uid,
             gid,
+            spool_dir: super::mount::default_cache_dir().join("spool"),
             ..FsConfig::default()
         },
     )

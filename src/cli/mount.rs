@@ -63,6 +63,10 @@ pub struct MountArgs {
     /// Detach once mounted.
     #[arg(long)]
     pub daemon: bool,
+    /// Where written files are spooled until uploaded (default: $XDG_CACHE_HOME/docsfs, else
+    /// ~/.cache/docsfs). Data of failed uploads stays in its `spool/` folder.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Directory to mount on.
     pub mountpoint: PathBuf,
 }
@@ -117,8 +121,30 @@ pub fn fs_config(args: &MountArgs) -> FsConfig {
         cache_entries: args.cache_entries,
         uid: args.uid.unwrap_or(uid),
         gid: args.gid.unwrap_or(gid),
+        spool_dir: args
+            .cache_dir
+            .clone()
+            .unwrap_or_else(default_cache_dir)
+            .join("spool"),
         ..FsConfig::default()
     }
+}
+
+/// `$XDG_CACHE_HOME/docsfs`, else `~/.cache/docsfs`, else a per-user folder in /tmp.
+pub fn default_cache_dir() -> PathBuf {
+    let from_env = |var: &str| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(xdg) = from_env("XDG_CACHE_HOME") {
+        return xdg.join("docsfs");
+    }
+    if let Some(home) = from_env("HOME") {
+        return home.join(".cache").join("docsfs");
+    }
+    // SAFETY: geteuid cannot fail and touches no memory.
+    std::env::temp_dir().join(format!("docsfs-{}", unsafe { libc::geteuid() }))
 }
 
 pub async fn mount(args: MountArgs) -> anyhow::Result<()> {

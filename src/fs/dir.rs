@@ -15,6 +15,9 @@ use super::inode::Ino;
 use super::names;
 use crate::remote::Collection;
 
+/// The inode number of an entry taken out of a listing.
+const TOMBSTONE: Ino = 0;
+
 pub struct Listing {
     pub dir: Ino,
     pub collection: Collection,
@@ -65,6 +68,26 @@ impl ListingState {
             .map(|n| names::disambiguate(&local, id, n))
             .find(free)
             .expect("an unbounded sequence of distinct names")
+    }
+
+    /// Takes `name` out of the listing. Its slot stays (as a tombstone readdir skips) so the
+    /// offsets of open directory handles keep pointing at the same entries.
+    pub fn remove(&mut self, name: &str) -> Option<Ino> {
+        let ino = self.names.remove(name)?;
+        if let Some(slot) = self
+            .entries
+            .iter_mut()
+            .rev()
+            .find(|(n, i)| n == name && *i == ino)
+        {
+            slot.1 = TOMBSTONE;
+        }
+        Some(ino)
+    }
+
+    /// Whether the listing has live entries (pages fetched so far).
+    pub fn has_entries(&self) -> bool {
+        !self.names.is_empty()
     }
 
     pub fn push(&mut self, name: String, ino: Ino) {
@@ -144,6 +167,10 @@ impl<R: Remote> Fs<R> {
                 continue;
             }
             let (name, target) = state.entries[index].clone();
+            if target == TOMBSTONE {
+                offset += 1;
+                continue;
+            }
             let i = self.inode(target)?;
             if i.kind == NodeKind::Folder {
                 self.look_ahead(target);

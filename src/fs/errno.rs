@@ -17,6 +17,12 @@ pub fn errno(e: &FsError) -> i32 {
         FsError::Denied => libc::EACCES,
         FsError::NameTooLong => libc::ENAMETOOLONG,
         FsError::Unsupported(_) => libc::ENOTSUP,
+        FsError::Exists => libc::EEXIST,
+        FsError::NotEmpty => libc::ENOTEMPTY,
+        FsError::Invalid(_) => libc::EINVAL,
+        // `mv` answers EXDEV by copying and deleting, which is what such a move means.
+        FsError::CrossDevice => libc::EXDEV,
+        FsError::Io(_) => libc::EIO,
         FsError::Remote(r) => remote_errno(r),
     }
 }

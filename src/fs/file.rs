@@ -1,11 +1,15 @@
-//! Open files: `open` checks the item is a document the caller may open that way and gives it a
-//! read-ahead [`Prefetcher`]; `read` serves bytes through it; `release` drops it. Each open file
-//! holds at most the prefetcher's bounded buffer, whatever the file's size.
+//! Open files: `open` checks the item is a document the caller may open that way, gives it a
+//! read-ahead [`Prefetcher`] over the store's version, and registers writers with the write side
+//! (`write.rs`); `read` serves the spool when it holds the content, else the prefetcher;
+//! `release` drops the handle. Each open file holds at most the prefetcher's bounded buffer,
+//! whatever the file's size.
+
+use std::sync::Arc;
 
 use bytes::Bytes;
 use tokio::sync::Mutex;
 
-use super::inode::Ino;
+use super::inode::{Ino, Origin};
 use super::read::Prefetcher;
 use super::{Fs, FsError, FsResult};
 use crate::remote::{NodeKind, Remote};
@@ -14,7 +18,9 @@ pub struct OpenFile {
     pub ino: Ino,
     /// The kernel's cached pages of this file are still the same version's.
     pub keep_cache: bool,
-    prefetcher: Mutex<Prefetcher>,
+    pub writable: bool,
+    /// Reads of the store's version (`None` for a file the store does not have yet).
+    prefetcher: Mutex<Option<Prefetcher>>,
 }
 
 /// How a file is being opened, from the open flags.
@@ -22,59 +28,108 @@ pub struct OpenFile {
 pub enum Access {
     Read,
     Write,
+    /// Writing, with `O_TRUNC`: the content starts empty.
+    Overwrite,
 }
 
 impl<R: Remote> Fs<R> {
-    pub fn open(&self, ino: Ino, access: Access) -> FsResult<u64> {
+    pub async fn open(&self, ino: Ino, access: Access) -> FsResult<u64> {
         let i = self.inode(ino)?;
         if i.kind == NodeKind::Folder {
             return Err(FsError::IsDir);
         }
-        if access == Access::Write {
-            // Writes arrive with the write side; until then a writable item says read-only.
-            return Err(if i.role.can_write() {
-                FsError::ReadOnly
-            } else {
-                FsError::Denied
-            });
+        if matches!(i.origin, Origin::Gone) {
+            return Err(FsError::NotFound);
         }
-        let node = i.node.as_ref().ok_or(FsError::Stale(ino))?;
-        let version = node.version.clone().ok_or_else(|| {
-            FsError::Remote(crate::remote::RemoteError::Protocol(format!(
-                "document {} has no version",
-                node.id
-            )))
-        })?;
-        let keep_cache = {
-            let mut seen = self.opened_versions.lock().expect("version lock");
-            seen.insert(ino, version.clone()).as_ref() == Some(&version)
+        let writable = access != Access::Read;
+        if writable && !i.role.can_write() {
+            return Err(FsError::Denied);
+        }
+        let prefetcher = match i.node.as_ref() {
+            Some(node) => {
+                let version = node.version.clone().ok_or_else(|| {
+                    FsError::Remote(crate::remote::RemoteError::Protocol(format!(
+                        "document {} has no version",
+                        node.id
+                    )))
+                })?;
+                Some((version, node.id.clone(), node.size))
+            }
+            None if self.write_state(ino).is_some() => None,
+            None => return Err(FsError::Stale(ino)),
         };
-        let prefetcher = Prefetcher::new(
-            node.id.clone(),
-            version,
-            node.size,
-            self.config.read.clone(),
-        );
+        let keep_cache = match &prefetcher {
+            Some((version, ..)) if self.write_state(ino).is_none() => {
+                let mut seen = self.opened_versions.lock().expect("version lock");
+                seen.insert(ino, version.clone()).as_ref() == Some(version)
+            }
+            // A file being written: the kernel's pages are what was written through it.
+            _ => true,
+        };
+        if writable {
+            self.open_for_write(ino, access == Access::Overwrite)
+                .await?;
+        }
+        let prefetcher = prefetcher.map(|(version, id, size)| {
+            Prefetcher::new(id, version, size, self.config.read.clone())
+        });
         let fh = self.new_handle();
-        let open = std::sync::Arc::new(OpenFile {
+        let open = Arc::new(OpenFile {
             ino,
             keep_cache,
+            writable,
             prefetcher: Mutex::new(prefetcher),
         });
         self.files.lock().expect("file lock").insert(fh, open);
         Ok(fh)
     }
 
-    pub async fn read(&self, fh: u64, offset: u64, size: u32) -> FsResult<Bytes> {
-        let open = self
-            .files
+    /// A handle for a file just created (see `namespace.rs`).
+    pub(super) fn open_new(&self, ino: Ino) -> u64 {
+        let fh = self.new_handle();
+        let open = Arc::new(OpenFile {
+            ino,
+            keep_cache: true,
+            writable: true,
+            prefetcher: Mutex::new(None),
+        });
+        self.files.lock().expect("file lock").insert(fh, open);
+        fh
+    }
+
+    pub(super) fn open_file(&self, fh: u64) -> FsResult<Arc<OpenFile>> {
+        self.files
             .lock()
             .expect("file lock")
             .get(&fh)
             .cloned()
-            .ok_or(FsError::BadHandle)?;
+            .ok_or(FsError::BadHandle)
+    }
+
+    pub async fn read(&self, fh: u64, offset: u64, size: u32) -> FsResult<Bytes> {
+        let open = self.open_file(fh)?;
+        if let Some(bytes) = self.read_spooled(open.ino, offset, size).await? {
+            return Ok(bytes);
+        }
         let mut prefetcher = open.prefetcher.lock().await;
-        Ok(prefetcher.read(&self.remote, offset, size).await?)
+        // The handle was opened on a version since replaced by a write through this mount.
+        let current = self.inode(open.ino)?.node.and_then(|n| n.version);
+        match prefetcher.as_mut() {
+            Some(p) if current.as_deref().is_none_or(|v| v == p.version()) => {
+                Ok(p.read(&self.remote, offset, size).await?)
+            }
+            _ => {
+                let node = self.inode(open.ino)?.node.ok_or(FsError::Stale(open.ino))?;
+                let version = node.version.clone().ok_or(FsError::Stale(open.ino))?;
+                let p = prefetcher.insert(Prefetcher::new(
+                    node.id,
+                    version,
+                    node.size,
+                    self.config.read.clone(),
+                ));
+                Ok(p.read(&self.remote, offset, size).await?)
+            }
+        }
     }
 
     /// Whether the kernel may keep its cached pages for this open: the file was opened before
@@ -87,7 +142,12 @@ impl<R: Remote> Fs<R> {
             .is_some_and(|f| f.keep_cache)
     }
 
-    pub fn release(&self, fh: u64) {
-        self.files.lock().expect("file lock").remove(&fh);
+    pub async fn release(&self, fh: u64) {
+        let open = self.files.lock().expect("file lock").remove(&fh);
+        if let Some(open) = open {
+            if open.writable {
+                self.release_writer(open.ino).await;
+            }
+        }
     }
 }

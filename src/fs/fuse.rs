@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use fuser::{
     Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
-    KernelConfig, OpenAccMode, OpenFlags, ReplyAttr, ReplyData, ReplyDirectory, ReplyDirectoryPlus,
-    ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, Request,
+    KernelConfig, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData,
+    ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite,
+    Request, TimeOrNow,
 };
 
 use super::errno::errno;
@@ -73,11 +74,16 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
     fn init(&mut self, _req: &Request, config: &mut KernelConfig) -> std::io::Result<()> {
         let wanted = InitFlags::FUSE_DO_READDIRPLUS
             | InitFlags::FUSE_READDIRPLUS_AUTO
-            | InitFlags::FUSE_PARALLEL_DIROPS;
+            | InitFlags::FUSE_PARALLEL_DIROPS
+            | InitFlags::FUSE_ATOMIC_O_TRUNC
+            | InitFlags::FUSE_BIG_WRITES;
         let _ = config.add_capabilities(wanted & config.capabilities());
         if let Err(max) = config.set_max_readahead(1 << 20) {
             // The kernel offers less at init; the mount raises it afterwards through sysfs.
             let _ = config.set_max_readahead(max);
+        }
+        if let Err(max) = config.set_max_write(1 << 20) {
+            let _ = config.set_max_write(max);
         }
         Ok(())
     }
@@ -114,19 +120,219 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
     fn open(&self, _req: &Request, ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
         let access = match flags.acc_mode() {
             OpenAccMode::O_RDONLY => Access::Read,
+            OpenAccMode::O_WRONLY | OpenAccMode::O_RDWR if flags.0 & libc::O_TRUNC != 0 => {
+                Access::Overwrite
+            }
             OpenAccMode::O_WRONLY | OpenAccMode::O_RDWR => Access::Write,
         };
-        match self.core.open(ino.0, access) {
-            Ok(fh) => {
-                let flags = if self.core.keeps_cache(fh) {
-                    FopenFlags::FOPEN_KEEP_CACHE
-                } else {
-                    FopenFlags::empty()
-                };
-                reply.opened(FileHandle(fh), flags)
+        let core = self.core.clone();
+        self.rt.spawn(async move {
+            match core.open(ino.0, access).await {
+                Ok(fh) => {
+                    let flags = if core.keeps_cache(fh) {
+                        FopenFlags::FOPEN_KEEP_CACHE
+                    } else {
+                        FopenFlags::empty()
+                    };
+                    reply.opened(FileHandle(fh), flags)
+                }
+                Err(e) => reply.error(fail(&e)),
             }
-            Err(e) => reply.error(fail(&e)),
+        });
+    }
+
+    fn create(
+        &self,
+        _req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        _mode: u32,
+        _umask: u32,
+        _flags: i32,
+        reply: ReplyCreate,
+    ) {
+        let core = self.core.clone();
+        let name = utf8(name);
+        self.rt.spawn(async move {
+            let name = match name {
+                Ok(n) => n,
+                Err(e) => return reply.error(e),
+            };
+            match core.create(parent.0, &name).await {
+                Ok((e, fh)) => reply.created(
+                    &e.ttl,
+                    &attr(&e.stat),
+                    Generation(0),
+                    FileHandle(fh),
+                    FopenFlags::empty(),
+                ),
+                Err(e) => reply.error(fail(&e)),
+            }
+        });
+    }
+
+    fn write(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        offset: u64,
+        data: &[u8],
+        _write_flags: fuser::WriteFlags,
+        _flags: OpenFlags,
+        _lock_owner: Option<fuser::LockOwner>,
+        reply: ReplyWrite,
+    ) {
+        let core = self.core.clone();
+        let data = data.to_vec();
+        self.rt.spawn(async move {
+            match core.write(fh.0, offset, &data).await {
+                Ok(n) => reply.written(n),
+                Err(e) => reply.error(fail(&e)),
+            }
+        });
+    }
+
+    fn setattr(
+        &self,
+        _req: &Request,
+        ino: INodeNo,
+        _mode: Option<u32>,
+        _uid: Option<u32>,
+        _gid: Option<u32>,
+        size: Option<u64>,
+        _atime: Option<TimeOrNow>,
+        mtime: Option<TimeOrNow>,
+        _ctime: Option<std::time::SystemTime>,
+        _fh: Option<FileHandle>,
+        _crtime: Option<std::time::SystemTime>,
+        _chgtime: Option<std::time::SystemTime>,
+        _bkuptime: Option<std::time::SystemTime>,
+        _flags: Option<fuser::BsdFileFlags>,
+        reply: ReplyAttr,
+    ) {
+        let core = self.core.clone();
+        let mtime = mtime.map(|t| match t {
+            TimeOrNow::SpecificTime(t) => t,
+            TimeOrNow::Now => std::time::SystemTime::now(),
+        });
+        // Mode and owner have no place at the store: accepted, not kept (SEMANTICS.md).
+        self.rt.spawn(async move {
+            let done = async {
+                if let Some(size) = size {
+                    core.truncate(ino.0, size).await?;
+                }
+                if let Some(mtime) = mtime {
+                    core.set_mtime(ino.0, mtime).await?;
+                }
+                core.getattr(ino.0).await
+            };
+            match done.await {
+                Ok(s) => reply.attr(&core.ttl(), &attr(&s)),
+                Err(e) => reply.error(fail(&e)),
+            }
+        });
+    }
+
+    fn mkdir(
+        &self,
+        _req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        _mode: u32,
+        _umask: u32,
+        reply: ReplyEntry,
+    ) {
+        let core = self.core.clone();
+        let name = utf8(name);
+        self.rt.spawn(async move {
+            let name = match name {
+                Ok(n) => n,
+                Err(e) => return reply.error(e),
+            };
+            match core.mkdir(parent.0, &name).await {
+                Ok(e) => reply.entry(&e.ttl, &attr(&e.stat), Generation(0)),
+                Err(e) => reply.error(fail(&e)),
+            }
+        });
+    }
+
+    fn unlink(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        let core = self.core.clone();
+        let name = utf8(name);
+        self.rt.spawn(async move {
+            let name = match name {
+                Ok(n) => n,
+                Err(e) => return reply.error(e),
+            };
+            match core.unlink(parent.0, &name).await {
+                Ok(()) => reply.ok(),
+                Err(e) => reply.error(fail(&e)),
+            }
+        });
+    }
+
+    fn rmdir(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        let core = self.core.clone();
+        let name = utf8(name);
+        self.rt.spawn(async move {
+            let name = match name {
+                Ok(n) => n,
+                Err(e) => return reply.error(e),
+            };
+            match core.rmdir(parent.0, &name).await {
+                Ok(()) => reply.ok(),
+                Err(e) => reply.error(fail(&e)),
+            }
+        });
+    }
+
+    fn rename(
+        &self,
+        _req: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        newparent: INodeNo,
+        newname: &OsStr,
+        flags: RenameFlags,
+        reply: ReplyEmpty,
+    ) {
+        if flags.intersects(RenameFlags::RENAME_EXCHANGE | RenameFlags::RENAME_WHITEOUT) {
+            return reply.error(Errno::from_i32(libc::EINVAL));
         }
+        let no_replace = flags.contains(RenameFlags::RENAME_NOREPLACE);
+        let core = self.core.clone();
+        let names = utf8(name).and_then(|n| Ok((n, utf8(newname)?)));
+        self.rt.spawn(async move {
+            let (name, newname) = match names {
+                Ok(n) => n,
+                Err(e) => return reply.error(e),
+            };
+            match core
+                .rename(parent.0, &name, newparent.0, &newname, no_replace)
+                .await
+            {
+                Ok(()) => reply.ok(),
+                Err(e) => reply.error(fail(&e)),
+            }
+        });
+    }
+
+    fn fsync(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        _datasync: bool,
+        reply: ReplyEmpty,
+    ) {
+        let core = self.core.clone();
+        self.rt.spawn(async move {
+            match core.sync_file(fh.0).await {
+                Ok(()) => reply.ok(),
+                Err(e) => reply.error(fail(&e)),
+            }
+        });
     }
 
     fn read(
@@ -159,20 +365,29 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         _flush: bool,
         reply: ReplyEmpty,
     ) {
-        self.core.release(fh.0);
-        reply.ok();
+        let core = self.core.clone();
+        self.rt.spawn(async move {
+            core.release(fh.0).await;
+            reply.ok();
+        });
     }
 
     fn flush(
         &self,
         _req: &Request,
         _ino: INodeNo,
-        _fh: FileHandle,
+        fh: FileHandle,
         _lock_owner: fuser::LockOwner,
         reply: ReplyEmpty,
     ) {
-        // Nothing is buffered for writing yet, so there is nothing to flush.
-        reply.ok();
+        // Every `close` flushes: a written file is uploaded before `close` returns.
+        let core = self.core.clone();
+        self.rt.spawn(async move {
+            match core.sync_file(fh.0).await {
+                Ok(()) => reply.ok(),
+                Err(e) => reply.error(fail(&e)),
+            }
+        });
     }
 
     fn getxattr(

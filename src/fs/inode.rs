@@ -21,6 +21,10 @@ pub enum Origin {
     RecycleBin,
     SharedWithMe,
     Remote(RemoteId),
+    /// A file created on this mount and not uploaded yet (numbered per mount).
+    Local(u64),
+    /// An item deleted or replaced while the kernel may still hold its number.
+    Gone,
 }
 
 #[derive(Clone, Debug)]
@@ -147,6 +151,93 @@ impl InodeTable {
         inode.node = Some(node);
         inode.fetched = now;
         ino
+    }
+
+    /// A new local file `name` in `parent`, not at the store yet.
+    pub fn add_local(&mut self, parent: Ino, name: String, role: Role) -> Ino {
+        let origin = Origin::Local(self.next);
+        self.allocate(origin.clone(), |_| Inode {
+            origin,
+            kind: NodeKind::Document,
+            parent,
+            name,
+            node: None,
+            role,
+            fetched: Instant::now(),
+            lookups: 0,
+        })
+    }
+
+    /// Makes `ino` stand for `node` (a local file just uploaded, or the item that a rename put
+    /// at this inode's name). Another inode that stood for the same remote item loses it and
+    /// is returned: it now stands for nothing the store has.
+    pub fn bind(&mut self, ino: Ino, node: Node) -> Option<Ino> {
+        let origin = Origin::Remote(node.id.clone());
+        let displaced = self
+            .by_origin
+            .insert(origin.clone(), ino)
+            .filter(|&o| o != ino);
+        if let Some(old) = displaced {
+            if let Some(i) = self.inodes.get_mut(&old) {
+                i.origin = Origin::Gone;
+            }
+        }
+        if let Some(i) = self.inodes.get_mut(&ino) {
+            if i.origin != origin {
+                self.by_origin.remove(&i.origin);
+            }
+            i.origin = origin;
+            i.kind = node.kind;
+            i.node = Some(node);
+            i.fetched = Instant::now();
+        }
+        displaced
+    }
+
+    /// Moves an inode to another name (a rename done at the store, or of a local file).
+    pub fn relocate(&mut self, ino: Ino, parent: Ino, name: String) {
+        if let Some(i) = self.inodes.get_mut(&ino) {
+            i.parent = parent;
+            i.name = name;
+        }
+    }
+
+    /// Updates what is known of an inode's remote attributes.
+    pub fn update_node(&mut self, ino: Ino, f: impl FnOnce(&mut Node)) {
+        if let Some(n) = self.inodes.get_mut(&ino).and_then(|i| i.node.as_mut()) {
+            f(n);
+        }
+    }
+
+    /// Detaches an inode from what it stood for (deleted): it keeps its number for the kernel
+    /// but no longer answers for the remote id.
+    pub fn detach(&mut self, ino: Ino) {
+        if let Some(i) = self.inodes.get_mut(&ino) {
+            if self.by_origin.get(&i.origin) == Some(&ino) {
+                self.by_origin.remove(&i.origin);
+            }
+            i.origin = Origin::Gone;
+        }
+    }
+
+    /// Local (not yet uploaded) files whose parent is `dir`, with their names.
+    pub fn local_children(&self, dir: Ino) -> Vec<(String, Ino)> {
+        self.inodes
+            .iter()
+            .filter(|(_, i)| i.parent == dir && matches!(i.origin, Origin::Local(_)))
+            .map(|(&ino, i)| (i.name.clone(), ino))
+            .collect()
+    }
+
+    /// The inode of an origin, if it has one.
+    pub fn find_origin(&self, origin: &Origin) -> Option<Ino> {
+        self.by_origin.get(origin).copied()
+    }
+
+    pub fn set_role(&mut self, ino: Ino, role: Role) {
+        if let Some(i) = self.inodes.get_mut(&ino) {
+            i.role = role;
+        }
     }
 
     /// Marks the inode as confirmed now (its listing was refreshed and it was still there).

@@ -240,6 +240,11 @@ impl Prefetcher {
         }
     }
 
+    /// The version this prefetcher reads.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
     pub fn stats(&self) -> PrefetchStats {
         let mut stats = self.stats;
         stats.max_buffered_seen = self.gauge.peak.load(SeqCst);

@@ -10,6 +10,7 @@ mod names;
 mod reads;
 mod roles;
 mod tree;
+mod writes;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -127,7 +128,7 @@ async fn ls(fs: &Fs<MemoryRemote>, path: &str) -> Vec<String> {
 
 /// The whole content of file `ino` through `open`/`read` in `chunk`-byte reads.
 async fn read_file(fs: &Fs<MemoryRemote>, ino: Ino, chunk: u32) -> FsResult<Vec<u8>> {
-    let fh = fs.open(ino, Access::Read)?;
+    let fh = fs.open(ino, Access::Read).await?;
     let mut out = Vec::new();
     let result = loop {
         match fs.read(fh, out.len() as u64, chunk).await {
@@ -139,7 +140,7 @@ async fn read_file(fs: &Fs<MemoryRemote>, ino: Ino, chunk: u32) -> FsResult<Vec<
             Err(e) => break Err(e),
         }
     };
-    fs.release(fh);
+    fs.release(fh).await;
     result
 }
 

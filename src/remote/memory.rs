@@ -21,6 +21,7 @@ mod store;
 #[cfg(test)]
 mod tests;
 mod tree;
+mod writes;
 
 use std::fmt;
 use std::ops::Range;
@@ -29,7 +30,10 @@ use std::time::Duration;
 
 pub use knobs::CallCounts;
 
-use super::{ByteStream, Collection, Page, Remote, RemoteError, RemoteId, Role, Roots};
+use super::{
+    ByteStream, Collection, Node, NodeKind, Page, Relocation, Remote, RemoteError, RemoteId, Role,
+    Roots, Upload,
+};
 use knobs::{CallKind, Knobs};
 use store::Store;
 
@@ -153,6 +157,10 @@ impl MemoryRemote {
         self.call_counts().role
     }
 
+    pub fn write_calls(&self) -> u64 {
+        self.call_counts().write
+    }
+
     /// Counts the call, waits the latency, and fails it if a knob says so.
     async fn admit(&self, kind: CallKind) -> Result<(), RemoteError> {
         let (latency, failure) = self.with(|s| s.knobs.admit(kind));
@@ -197,5 +205,64 @@ impl Remote for MemoryRemote {
         Ok(Box::pin(futures_util::stream::iter(
             pieces.into_iter().map(Ok),
         )))
+    }
+
+    async fn create_folder(&self, parent: &RemoteId, name: &str) -> Result<Node, RemoteError> {
+        self.admit(CallKind::Write).await?;
+        self.with(|s| s.store.create_folder(&self.user, parent, name))
+    }
+
+    async fn relocate(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        to: &Relocation,
+    ) -> Result<(), RemoteError> {
+        self.admit(CallKind::Write).await?;
+        self.with(|s| s.store.relocate(&self.user, id, kind, to))
+    }
+
+    async fn recycle(&self, id: &RemoteId, _kind: NodeKind) -> Result<(), RemoteError> {
+        self.admit(CallKind::Write).await?;
+        self.with(|s| s.store.recycle(&self.user, id))
+    }
+
+    async fn restore(
+        &self,
+        id: &RemoteId,
+        _kind: NodeKind,
+        to: &Relocation,
+    ) -> Result<(), RemoteError> {
+        self.admit(CallKind::Write).await?;
+        self.with(|s| s.store.restore_to(&self.user, id, to))
+    }
+
+    async fn delete(&self, id: &RemoteId, _kind: NodeKind) -> Result<(), RemoteError> {
+        self.admit(CallKind::Write).await?;
+        self.with(|s| s.store.delete(&self.user, id))
+    }
+
+    async fn upload(&self, upload: &Upload) -> Result<Node, RemoteError> {
+        self.admit(CallKind::Write).await?;
+        let mut bytes = tokio::fs::read(&upload.path)
+            .await
+            .map_err(|e| RemoteError::Invalid(format!("upload source: {e}")))?;
+        if (bytes.len() as u64) < upload.size {
+            return Err(RemoteError::Invalid(
+                "upload source is shorter than its size".into(),
+            ));
+        }
+        bytes.truncate(upload.size as usize);
+        self.with(|s| s.store.upload(&self.user, upload, bytes.into()))
+    }
+
+    async fn set_mtime(
+        &self,
+        doc: &RemoteId,
+        version: &str,
+        mtime: std::time::SystemTime,
+    ) -> Result<(), RemoteError> {
+        self.admit(CallKind::Write).await?;
+        self.with(|s| s.store.set_mtime(&self.user, doc, version, mtime))
     }
 }

@@ -80,3 +80,34 @@ pub struct Roots {
     pub has_recycle_bin: bool,
     pub has_shared_with_me: bool,
 }
+
+/// Where an upload's bytes go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UploadTarget {
+    /// A new document `name` in folder `parent`.
+    NewDocument { parent: RemoteId, name: String },
+    /// A new version of an existing document.
+    NewVersion { doc: RemoteId },
+}
+
+/// One upload: the bytes are read from `path` (a spool file) so no backend holds them in RAM.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    pub target: UploadTarget,
+    pub path: std::path::PathBuf,
+    /// Bytes to send (the file is not read past this).
+    pub size: u64,
+    /// ContentModifiedTimestamp of the new version: the file's mtime.
+    pub modified: SystemTime,
+    /// ContentCreatedTimestamp, when known.
+    pub created: Option<SystemTime>,
+}
+
+/// A rename and/or move of an item.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Relocation {
+    /// The new name (`None`: keep it).
+    pub name: Option<String>,
+    /// The new parent folder (`None`: stay).
+    pub parent: Option<RemoteId>,
+}

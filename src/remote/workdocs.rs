@@ -17,7 +17,10 @@ use tokio::sync::OnceCell;
 
 pub use config::{ConfigError, WorkDocsAuth, WorkDocsConfig};
 
-use crate::remote::{ByteStream, Collection, Page, Remote, RemoteError, RemoteId, Role, Roots};
+use crate::remote::{
+    ByteStream, Collection, Node, NodeKind, Page, Relocation, Remote, RemoteError, RemoteId, Role,
+    Roots, Upload,
+};
 use content::{Opened, Source, UrlCache};
 use transport::{Credentials, Deadline, Transport};
 
@@ -338,6 +341,49 @@ impl Remote for WorkDocsRemote {
                 }
             }
         }
+    }
+
+    async fn create_folder(&self, _parent: &RemoteId, _name: &str) -> Result<Node, RemoteError> {
+        Err(RemoteError::Unsupported("writes (in progress)".into()))
+    }
+
+    async fn relocate(
+        &self,
+        _id: &RemoteId,
+        _kind: NodeKind,
+        _to: &Relocation,
+    ) -> Result<(), RemoteError> {
+        Err(RemoteError::Unsupported("writes (in progress)".into()))
+    }
+
+    async fn recycle(&self, _id: &RemoteId, _kind: NodeKind) -> Result<(), RemoteError> {
+        Err(RemoteError::Unsupported("writes (in progress)".into()))
+    }
+
+    async fn restore(
+        &self,
+        _id: &RemoteId,
+        _kind: NodeKind,
+        _to: &Relocation,
+    ) -> Result<(), RemoteError> {
+        Err(RemoteError::Unsupported("writes (in progress)".into()))
+    }
+
+    async fn delete(&self, _id: &RemoteId, _kind: NodeKind) -> Result<(), RemoteError> {
+        Err(RemoteError::Unsupported("writes (in progress)".into()))
+    }
+
+    async fn upload(&self, _upload: &Upload) -> Result<Node, RemoteError> {
+        Err(RemoteError::Unsupported("writes (in progress)".into()))
+    }
+
+    async fn set_mtime(
+        &self,
+        _doc: &RemoteId,
+        _version: &str,
+        _mtime: std::time::SystemTime,
+    ) -> Result<(), RemoteError> {
+        Err(RemoteError::Unsupported("writes (in progress)".into()))
     }
 }
 

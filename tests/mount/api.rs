@@ -105,6 +105,53 @@ impl Api {
         );
     }
 
+    /// Every item of a folder (documents and folders), all pages.
+    pub fn children(&self, folder: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut marker = String::new();
+        loop {
+            let r = self.call(
+                "GET",
+                &format!("/api/v1/folders/{folder}/contents?limit=999{marker}"),
+                None,
+            );
+            for key in ["Folders", "Documents"] {
+                out.extend(r[key].as_array().cloned().unwrap_or_default());
+            }
+            match r["Marker"].as_str() {
+                Some(m) if !m.is_empty() => marker = format!("&marker={m}"),
+                _ => return out,
+            }
+        }
+    }
+
+    /// The id of the item at `path` (`/`-separated names) under `folder`.
+    pub fn id_at(&self, folder: &str, path: &str) -> String {
+        let mut at = folder.to_owned();
+        for name in path.split('/') {
+            let item = self
+                .children(&at)
+                .into_iter()
+                .find(|c| c["Name"] == name || c["LatestVersionMetadata"]["Name"] == name)
+                .unwrap_or_else(|| panic!("no {name:?} in {at}"));
+            at = item["Id"].as_str().unwrap().to_owned();
+        }
+        at
+    }
+
+    /// The ACTIVE versions of a document.
+    pub fn versions(&self, doc: &str) -> Vec<Value> {
+        let r = self.call(
+            "GET",
+            &format!("/api/v1/documents/{doc}/versions?limit=999"),
+            None,
+        );
+        r["DocumentVersions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Requests the server has answered, per operation.
     pub fn stats(&self) -> Value {
         block(async {

@@ -34,6 +34,8 @@ impl Mount {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_docsfs"));
         cmd.args(["mount", "--endpoint", &server.base, "--token-file"])
             .arg(&token_file)
+            .arg("--cache-dir")
+            .arg(dir.path().join("cache"))
             .args(extra);
         Self::spawn(dir, cmd, true)
     }
@@ -85,6 +87,11 @@ impl Mount {
             "docsfs mount did not mount within 20 s; its log:\n{}",
             self.log()
         );
+    }
+
+    /// The spool folder of a mount made with [`Mount::new`].
+    pub fn spool_dir(&self) -> PathBuf {
+        self.dir.path().join("cache").join("spool")
     }
 
     pub fn log(&self) -> String {

@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 
 use super::*;
-use crate::remote::{Collection, Page, Role, Roots};
+use crate::remote::{Collection, Node, NodeKind, Page, Relocation, Role, Roots, Upload};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
@@ -43,6 +43,36 @@ impl Remote for MemRemote {
         items.extend(fail.map(|_| Err(RemoteError::Network("injected".into()))));
         Ok(Box::pin(futures_util::stream::iter(items)))
     }
+    async fn create_folder(&self, _: &RemoteId, _: &str) -> Result<Node, RemoteError> {
+        Err(unsupported())
+    }
+    async fn relocate(&self, _: &RemoteId, _: NodeKind, _: &Relocation) -> Result<(), RemoteError> {
+        Err(unsupported())
+    }
+    async fn recycle(&self, _: &RemoteId, _: NodeKind) -> Result<(), RemoteError> {
+        Err(unsupported())
+    }
+    async fn restore(&self, _: &RemoteId, _: NodeKind, _: &Relocation) -> Result<(), RemoteError> {
+        Err(unsupported())
+    }
+    async fn delete(&self, _: &RemoteId, _: NodeKind) -> Result<(), RemoteError> {
+        Err(unsupported())
+    }
+    async fn upload(&self, _: &Upload) -> Result<Node, RemoteError> {
+        Err(unsupported())
+    }
+    async fn set_mtime(
+        &self,
+        _: &RemoteId,
+        _: &str,
+        _: std::time::SystemTime,
+    ) -> Result<(), RemoteError> {
+        Err(unsupported())
+    }
+}
+
+fn unsupported() -> RemoteError {
+    RemoteError::Unsupported("test double".into())
 }
 
 fn setup(size: u64, chunk: u64, config: ReadConfig) -> (Arc<MemRemote>, Prefetcher) {

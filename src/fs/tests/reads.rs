@@ -42,7 +42,7 @@ async fn reads_at_random_offsets_return_the_right_bytes() {
     let len = content.len() as u64;
     for seed in [1, 2, 3] {
         let mut rng = StdRng::seed_from_u64(seed);
-        let fh = fs.open(big, Access::Read).unwrap();
+        let fh = fs.open(big, Access::Read).await.unwrap();
         for i in 0..150 {
             let offset = match rng.random_range(0..10) {
                 0 => len - rng.random_range(0..100).min(len), // near the end
@@ -58,7 +58,7 @@ async fn reads_at_random_offsets_return_the_right_bytes() {
                 "seed {seed} read {i}: {size} at {offset}"
             );
         }
-        fs.release(fh);
+        fs.release(fh).await;
     }
 }
 
@@ -68,7 +68,7 @@ async fn reads_at_and_past_eof_are_empty() {
     let fs = mount(&r, LONG).await;
     let big = ino_of(&fs, "big").await;
     let len = content.len() as u64;
-    let fh = fs.open(big, Access::Read).unwrap();
+    let fh = fs.open(big, Access::Read).await.unwrap();
     let tail = fs.read(fh, len - 10, 4096).await.unwrap();
     assert_eq!(
         &tail[..],
@@ -82,7 +82,7 @@ async fn reads_at_and_past_eof_are_empty() {
         );
     }
     assert!(fs.read(fh, 0, 0).await.unwrap().is_empty());
-    fs.release(fh);
+    fs.release(fh).await;
     assert_fails!(fs.read(fh, 0, 10).await, FsError::BadHandle, libc::EBADF);
 }
 
@@ -94,11 +94,11 @@ async fn opening_a_folder_is_is_dir() {
     let bin = ino_of(&fs, "Recycle Bin").await;
     for ino in [dir, bin, ROOT] {
         for access in [Access::Read, Access::Write] {
-            assert_fails!(fs.open(ino, access), FsError::IsDir, libc::EISDIR);
+            assert_fails!(fs.open(ino, access).await, FsError::IsDir, libc::EISDIR);
         }
     }
     assert_fails!(
-        fs.open(4242, Access::Read),
+        fs.open(4242, Access::Read).await,
         FsError::Stale(4242),
         libc::ESTALE
     );
@@ -110,14 +110,14 @@ async fn a_document_deleted_after_open_reads_as_not_found() {
     let doc = r.put(&r.root_id(), "doc", b"content", t(1)).unwrap();
     let fs = mount(&r, LONG).await;
     let ino = ino_of(&fs, "doc").await;
-    let fh = fs.open(ino, Access::Read).unwrap();
+    let fh = fs.open(ino, Access::Read).await.unwrap();
     r.delete(&doc).unwrap();
     assert_fails!(
         fs.read(fh, 0, 100).await,
         FsError::Remote(RemoteError::NotFound(_)),
         libc::ENOENT
     );
-    fs.release(fh);
+    fs.release(fh).await;
 }
 
 #[tokio::test]
@@ -128,7 +128,7 @@ async fn a_share_withdrawn_after_open_reads_as_denied() {
     bob.share(&doc, "alice", Role::Viewer).unwrap();
     let fs = mount(&alice, LONG).await;
     let ino = ino_of(&fs, "Shared with me/doc").await;
-    let fh = fs.open(ino, Access::Read).unwrap();
+    let fh = fs.open(ino, Access::Read).await.unwrap();
     bob.unshare(&doc, "alice").unwrap();
     assert_fails!(
         fs.read(fh, 0, 100).await,
@@ -152,7 +152,7 @@ async fn an_offline_store_is_eio_and_reads_resume_when_it_is_back() {
     let fs = mount(&r, LONG).await;
     let big = ino_of(&fs, "big").await;
     let sub_ino = ino_of(&fs, "sub").await;
-    let fh = fs.open(big, Access::Read).unwrap();
+    let fh = fs.open(big, Access::Read).await.unwrap();
     let first = fs.read(fh, 0, 128 * KIB as u32).await.unwrap();
     assert_eq!(&first[..], &content[..128 * KIB]);
     r.set_offline(true);
@@ -172,7 +172,7 @@ async fn an_offline_store_is_eio_and_reads_resume_when_it_is_back() {
     let again = fs.read(fh, far, 4096).await.unwrap();
     assert_eq!(&again[..], &content[far as usize..far as usize + 4096]);
     assert!(fs.lookup(sub_ino, "f").await.is_ok());
-    fs.release(fh);
+    fs.release(fh).await;
 }
 
 #[tokio::test]
@@ -184,12 +184,12 @@ async fn a_transient_read_failure_is_retried_once() {
         message: "busy".into(),
         retry_after: None,
     };
-    let fh = fs.open(big, Access::Read).unwrap();
+    let fh = fs.open(big, Access::Read).await.unwrap();
     r.fail_next(1, busy());
     let got = fs.read(fh, 5000, 1000).await.unwrap();
     assert_eq!(&got[..], &content[5000..6000], "one failure is retried");
-    fs.release(fh);
-    let fh = fs.open(big, Access::Read).unwrap();
+    fs.release(fh).await;
+    let fh = fs.open(big, Access::Read).await.unwrap();
     r.fail_next(2, busy());
     assert_fails!(
         fs.read(fh, 0, 1000).await,
@@ -197,5 +197,5 @@ async fn a_transient_read_failure_is_retried_once() {
         libc::EIO
     );
     assert_eq!(&fs.read(fh, 0, 1000).await.unwrap()[..], &content[..1000]);
-    fs.release(fh);
+    fs.release(fh).await;
 }

@@ -42,13 +42,10 @@ async fn own_items_are_0755_and_0644() {
     assert_eq!(perm(&fs, "Shared with me").await, 0o555);
     let f = resolve(&fs, "dir/f").await.unwrap().stat;
     assert_eq!((f.uid, f.gid), (1234, 5678));
-    assert_fails!(
-        fs.open(f.ino, Access::Write),
-        FsError::ReadOnly,
-        libc::EROFS
-    );
-    let fh = fs.open(f.ino, Access::Read).unwrap();
-    fs.release(fh);
+    let fh = fs.open(f.ino, Access::Write).await.unwrap();
+    fs.release(fh).await;
+    let fh = fs.open(f.ino, Access::Read).await.unwrap();
+    fs.release(fh).await;
 }
 
 #[tokio::test]
@@ -64,13 +61,17 @@ async fn items_shared_as_viewer_are_read_only_and_refuse_writing() {
         assert_eq!(perm(&fs, path).await, mode, "{path}");
     }
     let doc = ino_of(&fs, "Shared with me/proj/sub/doc").await;
-    assert_fails!(fs.open(doc, Access::Write), FsError::Denied, libc::EACCES);
+    assert_fails!(
+        fs.open(doc, Access::Write).await,
+        FsError::Denied,
+        libc::EACCES
+    );
     assert_eq!(read_file(&fs, doc, 4).await.unwrap(), b"secret");
 }
 
 #[tokio::test]
-async fn items_shared_as_contributor_are_writable_but_writes_are_read_only_for_now() {
-    let (_, fs) = shared_proj(Role::Contributor).await;
+async fn items_shared_as_contributor_are_writable() {
+    let (owner, fs) = shared_proj(Role::Contributor).await;
     for (path, mode) in [
         ("Shared with me/proj", 0o755),
         ("Shared with me/proj/top.txt", 0o644),
@@ -79,8 +80,14 @@ async fn items_shared_as_contributor_are_writable_but_writes_are_read_only_for_n
         assert_eq!(perm(&fs, path).await, mode, "{path}");
     }
     let doc = ino_of(&fs, "Shared with me/proj/sub/doc").await;
-    assert_fails!(fs.open(doc, Access::Write), FsError::ReadOnly, libc::EROFS);
     assert_eq!(read_file(&fs, doc, 4).await.unwrap(), b"secret");
+    let fh = fs.open(doc, Access::Overwrite).await.unwrap();
+    fs.write(fh, 0, b"changed").await.unwrap();
+    fs.sync_file(fh).await.unwrap();
+    fs.release(fh).await;
+    let id = fs.inode(doc).unwrap().node.unwrap().id;
+    assert_eq!(owner.as_user("bob").content(&id), b"changed");
+    assert_eq!(read_file(&fs, doc, 4).await.unwrap(), b"changed");
 }
 
 #[tokio::test]
@@ -100,7 +107,7 @@ async fn recycle_bin_items_are_read_only() {
     assert_eq!(perm(&fs, "Recycle Bin/old/inside").await, 0o444);
     let inside = ino_of(&fs, "Recycle Bin/old/inside").await;
     assert_fails!(
-        fs.open(inside, Access::Write),
+        fs.open(inside, Access::Write).await,
         FsError::Denied,
         libc::EACCES
     );

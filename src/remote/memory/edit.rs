@@ -120,6 +120,11 @@ impl MemoryRemote {
         })
     }
 
+    /// How many versions `doc` has (0 if there is no such document).
+    pub fn version_count(&self, doc: &str) -> usize {
+        self.with(|s| s.store.item(doc).map_or(0, |i| i.versions.len()))
+    }
+
     /// The item as a listing would report it, whoever may see it; `None` if there is none.
     pub fn node(&self, id: &str) -> Option<Node> {
         self.with(|s| s.store.item(id).ok().map(|i| i.node()))

@@ -19,6 +19,7 @@ pub(super) enum CallKind {
     List,
     Role,
     Read,
+    Write,
 }
 
 /// `Remote` calls made, by kind (failed calls included).
@@ -28,11 +29,12 @@ pub struct CallCounts {
     pub list: u64,
     pub role: u64,
     pub read: u64,
+    pub write: u64,
 }
 
 impl CallCounts {
     pub fn total(&self) -> u64 {
-        self.roots + self.list + self.role + self.read
+        self.roots + self.list + self.role + self.read + self.write
     }
 
     fn bump(&mut self, kind: CallKind) {
@@ -41,6 +43,7 @@ impl CallCounts {
             CallKind::List => &mut self.list,
             CallKind::Role => &mut self.role,
             CallKind::Read => &mut self.read,
+            CallKind::Write => &mut self.write,
         };
         *slot += 1;
     }

@@ -20,12 +20,23 @@ pub struct WireError {
     pub retry_after: Option<Duration>,
 }
 
-/// 429s that report a quota, not throttling: retrying cannot help.
+/// Quotas and limits, reported as 429 (not throttling), 409 or 413: retrying cannot help.
 const LIMIT_ERRORS: &[&str] = &[
     "TooManyLabelsException",
     "TooManySubscriptionsException",
     "CustomMetadataLimitExceededException",
+    "LimitExceededException",
+    "StorageLimitExceededException",
+    "StorageLimitWillExceedException",
+    "RequestedEntityTooLargeException",
 ];
+
+/// 409s that mean "an item of that name is already there", whatever the error name: an
+/// operation whose model lacks `EntityAlreadyExistsException` (UpdateDocumentVersion, when a
+/// new document's name was taken since its upload began) reports it as a state conflict.
+fn means_name_taken(status: StatusCode, message: &str) -> bool {
+    status == StatusCode::CONFLICT && message.to_ascii_lowercase().contains("already exists")
+}
 
 /// AWS's generic answers to missing, bad or expired credentials.
 const CREDENTIAL_ERRORS: &[&str] = &[
@@ -96,6 +107,11 @@ impl WireError {
             | "InvalidPasswordException" => RemoteError::Denied(detail),
             n if CREDENTIAL_ERRORS.contains(&n) => RemoteError::Unauthenticated(detail),
             "EntityAlreadyExistsException" => RemoteError::AlreadyExists(detail),
+            "ProhibitedStateException" | "ConflictingOperationException" | ""
+                if means_name_taken(self.status, &self.message) =>
+            {
+                RemoteError::AlreadyExists(detail)
+            }
             "ProhibitedStateException"
             | "ConflictingOperationException"
             | "ConcurrentModificationException"
@@ -209,6 +225,25 @@ mod tests {
         assert!(matches!(
             e(409, "ProhibitedStateException", ""),
             RemoteError::Conflict(_)
+        ));
+        let taken = r#"{"Message":"an item named \"a\" already exists here"}"#;
+        for name in ["ProhibitedStateException", "ConflictingOperationException", ""] {
+            assert!(
+                matches!(e(409, name, taken), RemoteError::AlreadyExists(_)),
+                "{name}"
+            );
+        }
+        assert!(matches!(
+            e(409, "ConflictingOperationException", r#"{"Message":"busy"}"#),
+            RemoteError::Conflict(_)
+        ));
+        assert!(matches!(
+            e(409, "LimitExceededException", ""),
+            RemoteError::Invalid(_)
+        ));
+        assert!(matches!(
+            e(413, "StorageLimitWillExceedException", ""),
+            RemoteError::Invalid(_)
         ));
         assert!(matches!(
             e(400, "ValidationException", ""),

@@ -1,8 +1,10 @@
 //! Getting an answer out of the WorkDocs API: authentication of each request (the
-//! `Authentication` token, or a SigV4 signature in admin mode), the time budget of a call, and
-//! retries with exponential backoff and jitter for throttling, server failures, broken
-//! connections and hung attempts. Content downloads share the retry loop ([`with_retries`]) but
-//! not the credentials. Logs name the operation and the path, never a query string or a header.
+//! `Authentication` token, or a SigV4 signature over the method, URL and JSON body in admin
+//! mode), the time budget of a call, and retries with exponential backoff and jitter for
+//! throttling, server failures, broken connections and hung attempts — only those a POST cannot
+//! have been acted on, for a POST. Content transfers share the retry loop ([`with_retries`]) but
+//! not the credentials. Logs name the operation, the method and the path, never a query string,
+//! a header or a body.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,7 +12,8 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use rand::Rng;
-use reqwest::header::HeaderValue;
+use reqwest::Method;
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use tokio::time::Instant;
 
 use super::errors::{WireError, network};
@@ -83,9 +86,21 @@ impl<T> Attempt<T> {
 
 /// Runs `attempt` until it succeeds, fails for good, or the next try would end past `deadline`
 /// (then the last error is returned; an attempt cut off by the deadline is a `Timeout`).
-pub async fn with_retries<T, F, Fut>(
+pub async fn with_retries<T, F, Fut>(op: &str, deadline: Deadline, attempt: F) -> Result<T, RemoteError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Attempt<T>>,
+{
+    with_retries_if(op, deadline, true, attempt).await
+}
+
+/// [`with_retries`]; when `retry_hung` is false (a request that must not be sent twice), an
+/// attempt may use the whole remaining budget and one cut off by the deadline is not retried:
+/// the server may have acted on it.
+pub async fn with_retries_if<T, F, Fut>(
     op: &str,
     deadline: Deadline,
+    retry_hung: bool,
     mut attempt: F,
 ) -> Result<T, RemoteError>
 where
@@ -94,7 +109,11 @@ where
 {
     let mut backoff = FIRST_BACKOFF;
     loop {
-        let budget = deadline.attempt_budget();
+        let budget = if retry_hung {
+            deadline.attempt_budget()
+        } else {
+            deadline.remaining()
+        };
         if budget.is_zero() {
             return Err(deadline.timeout());
         }
@@ -102,6 +121,7 @@ where
             Ok(Attempt::Done(v)) => return Ok(v),
             Ok(Attempt::Fail(e)) => return Err(e),
             Ok(Attempt::Retry(e, after)) => (e, after),
+            Err(_) if !retry_hung => return Err(deadline.timeout()),
             Err(_) => (deadline.timeout(), None),
         };
         let jittered = backoff / 2 + rand::rng().random_range(Duration::ZERO..=backoff / 2);
@@ -156,21 +176,66 @@ impl Transport {
         op: &'static str,
         target: &str,
     ) -> Result<T, RemoteError> {
-        let url = format!("{}{target}", self.base);
-        let path = target.split('?').next().unwrap_or(target);
-        let deadline = Deadline::after(self.timeout);
-        let body = with_retries(op, deadline, || self.attempt(op, path, &url)).await?;
-        wire::parse(op, &body)
+        self.call(op, Method::GET, target, None).await
     }
 
-    async fn attempt(&self, op: &str, path: &str, url: &str) -> Attempt<Bytes> {
+    /// [`Transport::send`], then parses the JSON answer.
+    pub async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        op: &'static str,
+        method: Method,
+        target: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<T, RemoteError> {
+        let answer = self.send(op, method, target, body).await?;
+        wire::parse(op, &answer)
+    }
+
+    /// Sends `method target` (path and query, already percent-encoded) with an optional JSON
+    /// body as operation `op`, within the configured timeout, and returns the answer's body.
+    /// GET, PUT, PATCH and DELETE are retried on throttling, server failures, broken
+    /// connections and hung attempts. POST is not idempotent (a second CreateFolder or
+    /// InitiateDocumentVersionUpload would make a second item), so it is retried only when it
+    /// cannot have been acted on: the connection failed, or the answer was 429 or 503.
+    pub async fn send(
+        &self,
+        op: &'static str,
+        method: Method,
+        target: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<Bytes, RemoteError> {
+        let url = format!("{}{target}", self.base);
+        let path = target.split('?').next().unwrap_or(target);
+        let body = body.map(|b| Bytes::from(b.to_string()));
+        let idempotent = method != Method::POST;
+        let request = Request {
+            op,
+            method: &method,
+            path,
+            url: &url,
+            body: body.as_ref(),
+            idempotent,
+        };
+        let deadline = Deadline::after(self.timeout);
+        with_retries_if(op, deadline, idempotent, || self.attempt(&request)).await
+    }
+
+    async fn attempt(&self, r: &Request<'_>) -> Attempt<Bytes> {
+        let op = r.op;
         self.calls.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!(op, path, "GET");
-        let mut req = self.http.get(url);
+        tracing::debug!(op, method = %r.method, path = r.path, "API request");
+        let mut req = self.http.request(r.method.clone(), r.url);
+        if let Some(body) = r.body {
+            req = req
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
         match &self.credentials {
             Credentials::Token(token) => req = req.header("Authentication", token.clone()),
             Credentials::Admin { key, region } => {
-                let signed = sigv4::sign(key, region, "GET", url, &[], b"", SystemTime::now());
+                let payload = r.body.map_or(&[][..], |b| &b[..]);
+                let method = r.method.as_str();
+                let signed = sigv4::sign(key, region, method, r.url, &[], payload, SystemTime::now());
                 match signed {
                     Ok(headers) => {
                         for (name, value) in headers {
@@ -183,9 +248,13 @@ impl Transport {
         }
         let mut resp = match req.send().await {
             Ok(r) => r,
-            Err(e) => return Attempt::Retry(network(op, e), None),
+            // A POST that failed after it may have reached the server is not sent again.
+            Err(e) if r.idempotent || e.is_connect() => return Attempt::Retry(network(op, e), None),
+            Err(e) => return Attempt::Fail(network(op, e)),
         };
         let status = resp.status();
+        // Throttled or unavailable: the server did not act on the request.
+        let refused = matches!(status.as_u16(), 429 | 503);
         let mut body = Vec::new();
         loop {
             match resp.chunk().await {
@@ -194,13 +263,28 @@ impl Transport {
                 }
                 Ok(Some(_)) => return Attempt::Fail(wire::protocol(op, "the answer is too large")),
                 Ok(None) => break,
-                Err(e) => return Attempt::Retry(network(op, e), None),
+                Err(e) if r.idempotent || refused => return Attempt::Retry(network(op, e), None),
+                Err(e) => return Attempt::Fail(network(op, e)),
             }
         }
         if status.is_success() {
-            Attempt::Done(body.into())
-        } else {
-            Attempt::from_wire(op, &WireError::new(status, resp.headers(), &body))
+            return Attempt::Done(body.into());
+        }
+        let error = WireError::new(status, resp.headers(), &body);
+        match Attempt::from_wire(op, &error) {
+            Attempt::Retry(e, _) if !r.idempotent && !refused => Attempt::Fail(e),
+            other => other,
         }
     }
+}
+
+/// One API request, as every attempt sends it.
+struct Request<'a> {
+    op: &'static str,
+    method: &'a Method,
+    /// The path without the query, for logs.
+    path: &'a str,
+    url: &'a str,
+    body: Option<&'a Bytes>,
+    idempotent: bool,
 }

@@ -1,0 +1,443 @@
+//! Writing files: every written inode gets a [`WriteState`] — its bytes in a spool file, the
+//! size and mtime `stat` shows, and whether the store is behind (`dirty`). The first write to a
+//! document already at the store copies its current version into the spool (a write may touch
+//! any offset); `O_TRUNC` and new files start empty. `flush` (every `close`) and `fsync`
+//! upload a dirty file as a new document or a new version (`Remote::upload`: initiate, PUT,
+//! ACTIVE, abort on failure); `close` returns 0 only once the bytes are at the store. A failed
+//! upload leaves the state dirty and the spool on disk, and the next `flush`/`fsync` retries.
+//!
+//! Times: the upload carries the file's mtime (the last write, or what `utimens` set while it
+//! was dirty) as ContentModifiedTimestamp; `utimens` on a clean document goes to the store as
+//! its own step (`Remote::set_mtime`).
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use futures_util::StreamExt;
+
+use super::inode::{Ino, Origin};
+use super::spool::SpoolFile;
+use super::{Fs, FsError, FsResult, names};
+use crate::remote::{NodeKind, Remote, RemoteId, Upload, UploadTarget};
+
+/// A written (or being-written) file.
+pub struct WriteState {
+    pub data: tokio::sync::Mutex<Spooled>,
+    /// Size and mtime to show while the spool holds the content (`None` until it is loaded).
+    shown: std::sync::Mutex<Option<(u64, SystemTime)>>,
+    /// Handles open for writing.
+    writers: std::sync::atomic::AtomicUsize,
+}
+
+#[derive(Default)]
+pub struct Spooled {
+    /// The content, once loaded (`None`: the store's current version is still the content).
+    pub spool: Option<SpoolFile>,
+    pub size: u64,
+    /// The store does not have these bytes yet.
+    pub dirty: bool,
+    pub mtime: Option<SystemTime>,
+    /// `mtime` was set by `utimens`, not by a write.
+    pub mtime_set: bool,
+}
+
+impl WriteState {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            data: tokio::sync::Mutex::new(Spooled::default()),
+            shown: std::sync::Mutex::new(None),
+            writers: std::sync::atomic::AtomicUsize::new(0),
+        })
+    }
+
+    fn show(&self, d: &Spooled) {
+        let shown = d
+            .spool
+            .as_ref()
+            .map(|_| (d.size, d.mtime.unwrap_or_else(SystemTime::now)));
+        *self.shown.lock().expect("shown lock") = shown;
+    }
+
+    /// Handles open for writing.
+    pub fn writers(&self) -> usize {
+        self.writers.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Size and mtime while the spool holds the content.
+    pub fn shown(&self) -> Option<(u64, SystemTime)> {
+        *self.shown.lock().expect("shown lock")
+    }
+}
+
+/// Rounds a time down to the millisecond (the store's precision for content times).
+pub fn to_millis(t: SystemTime) -> SystemTime {
+    let since = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(since.as_millis() as u64)
+}
+
+fn io(e: std::io::Error) -> FsError {
+    FsError::Io(e.to_string())
+}
+
+impl<R: Remote> Fs<R> {
+    pub(super) fn write_state(&self, ino: Ino) -> Option<Arc<WriteState>> {
+        self.writes.lock().expect("write lock").get(&ino).cloned()
+    }
+
+    fn write_state_or_new(&self, ino: Ino) -> Arc<WriteState> {
+        self.writes
+            .lock()
+            .expect("write lock")
+            .entry(ino)
+            .or_insert_with(WriteState::new)
+            .clone()
+    }
+
+    /// Registers a handle open for writing on `ino`; with `truncate`, the content becomes empty.
+    pub(super) async fn open_for_write(&self, ino: Ino, truncate: bool) -> FsResult<()> {
+        let state = self.write_state_or_new(ino);
+        state
+            .writers
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if truncate {
+            let mut d = state.data.lock().await;
+            let was = if d.spool.is_some() {
+                d.size
+            } else {
+                self.inode(ino)?.size()
+            };
+            if d.spool.is_none() {
+                d.spool = Some(self.spool.create().map_err(io)?);
+            }
+            d.spool.as_ref().expect("just set").set_len(0).map_err(io)?;
+            d.size = 0;
+            if was != 0 || d.dirty {
+                d.dirty = true;
+                d.mtime = Some(SystemTime::now());
+                d.mtime_set = false;
+            } else if d.mtime.is_none() {
+                d.mtime = Some(self.stat_of(ino, &self.inode(ino)?).mtime);
+            }
+            state.show(&d);
+        }
+        Ok(())
+    }
+
+    /// A new local file's state: empty, dirty (so `close` creates it at the store).
+    pub(super) fn start_new_file(&self, ino: Ino) -> FsResult<()> {
+        let state = self.write_state_or_new(ino);
+        state
+            .writers
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut d = state
+            .data
+            .try_lock()
+            .map_err(|_| FsError::Io("state busy".into()))?;
+        d.spool = Some(self.spool.create().map_err(io)?);
+        d.size = 0;
+        d.dirty = true;
+        d.mtime = Some(SystemTime::now());
+        state.show(&d);
+        Ok(())
+    }
+
+    /// Copies the store's current version into a new spool file, if not done yet.
+    pub(super) async fn load(&self, ino: Ino, d: &mut Spooled) -> FsResult<()> {
+        if d.spool.is_some() {
+            return Ok(());
+        }
+        let i = self.inode(ino)?;
+        let node = i.node.as_ref().ok_or(FsError::Stale(ino))?;
+        let spool = self.spool.create().map_err(io)?;
+        if let Some(version) = &node.version {
+            let mut stream = self.remote.read(&node.id, version, 0..node.size).await?;
+            let mut at = 0u64;
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                spool.write_at(at, &chunk).map_err(io)?;
+                at += chunk.len() as u64;
+            }
+            if at != node.size {
+                spool.remove();
+                return Err(FsError::Remote(crate::remote::RemoteError::Protocol(
+                    format!("download of {} gave {at} bytes, not {}", node.id, node.size),
+                )));
+            }
+        }
+        d.spool = Some(spool);
+        d.size = node.size;
+        d.mtime = Some(node.mtime);
+        Ok(())
+    }
+
+    pub async fn write(&self, fh: u64, offset: u64, data: &[u8]) -> FsResult<u32> {
+        let open = self.open_file(fh)?;
+        if !open.writable {
+            return Err(FsError::BadHandle);
+        }
+        let state = self.write_state(open.ino).ok_or(FsError::BadHandle)?;
+        let mut d = state.data.lock().await;
+        self.load(open.ino, &mut d).await?;
+        let spool = d.spool.as_ref().expect("loaded");
+        spool.write_at(offset, data).map_err(io)?;
+        d.size = d.size.max(offset + data.len() as u64);
+        d.dirty = true;
+        d.mtime = Some(SystemTime::now());
+        d.mtime_set = false;
+        state.show(&d);
+        Ok(data.len() as u32)
+    }
+
+    /// Reads from the spool when it holds the content; `None` when the store's version does.
+    pub(super) async fn read_spooled(
+        &self,
+        ino: Ino,
+        offset: u64,
+        size: u32,
+    ) -> FsResult<Option<bytes::Bytes>> {
+        let Some(state) = self.write_state(ino) else {
+            return Ok(None);
+        };
+        let d = state.data.lock().await;
+        let Some(spool) = &d.spool else {
+            return Ok(None);
+        };
+        let len = d.size.saturating_sub(offset).min(size as u64) as usize;
+        Ok(Some(spool.read_at(offset, len).map_err(io)?.into()))
+    }
+
+    /// Changes the size of a file; without a writer open, the change is uploaded at once.
+    pub async fn truncate(&self, ino: Ino, size: u64) -> FsResult<()> {
+        let i = self.inode(ino)?;
+        if i.kind == NodeKind::Folder {
+            return Err(FsError::IsDir);
+        }
+        self.check_writable(ino)?;
+        let state = self.write_state_or_new(ino);
+        let mut d = state.data.lock().await;
+        let result = async {
+            self.load(ino, &mut d).await?;
+            if d.size != size {
+                d.spool
+                    .as_ref()
+                    .expect("loaded")
+                    .set_len(size)
+                    .map_err(io)?;
+                d.size = size;
+                d.dirty = true;
+                d.mtime = Some(SystemTime::now());
+                d.mtime_set = false;
+            }
+            state.show(&d);
+            if state.writers.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                self.upload(ino, &mut d).await?;
+            }
+            Ok(())
+        }
+        .await;
+        drop(d);
+        self.drop_if_idle(ino, &state).await;
+        result
+    }
+
+    /// Sets the modification time: kept for the upload while the file is dirty, else recorded
+    /// at the store for the current version.
+    pub async fn set_mtime(&self, ino: Ino, mtime: SystemTime) -> FsResult<()> {
+        let i = self.inode(ino)?;
+        if let Some(state) = self.write_state(ino) {
+            let mut d = state.data.lock().await;
+            if d.dirty {
+                d.mtime = Some(mtime);
+                d.mtime_set = true;
+                state.show(&d);
+                return Ok(());
+            }
+            if d.spool.is_some() {
+                d.mtime = Some(mtime);
+                state.show(&d);
+            }
+        }
+        let Some(node) = i.node.as_ref() else {
+            return Ok(());
+        };
+        if node.mtime == mtime {
+            return Ok(());
+        }
+        self.check_writable(ino)?;
+        match (i.kind, &node.version) {
+            (NodeKind::Document, Some(version)) => {
+                self.remote.set_mtime(&node.id, version, mtime).await?;
+                self.inodes
+                    .lock()
+                    .expect("inode lock")
+                    .update_node(ino, |n| n.mtime = mtime);
+                Ok(())
+            }
+            // Folders have no content times at the store: accepted, not kept (SEMANTICS.md).
+            _ => Ok(()),
+        }
+    }
+
+    /// `flush` and `fsync`: uploads the file if the store is behind.
+    pub async fn sync_file(&self, fh: u64) -> FsResult<()> {
+        let open = self.open_file(fh)?;
+        if !open.writable {
+            return Ok(());
+        }
+        let Some(state) = self.write_state(open.ino) else {
+            return Ok(());
+        };
+        let mut d = state.data.lock().await;
+        self.upload(open.ino, &mut d).await
+    }
+
+    /// A writer handle closed: a clean state with no writers left is dropped.
+    pub(super) async fn release_writer(&self, ino: Ino) {
+        if let Some(state) = self.write_state(ino) {
+            state
+                .writers
+                .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            self.drop_if_idle(ino, &state).await;
+        }
+    }
+
+    async fn drop_if_idle(&self, ino: Ino, state: &Arc<WriteState>) {
+        let mut d = state.data.lock().await;
+        if d.dirty || state.writers.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            return;
+        }
+        let mut writes = self.writes.lock().expect("write lock");
+        if writes.get(&ino).is_some_and(|s| Arc::ptr_eq(s, state)) {
+            writes.remove(&ino);
+        }
+        drop(writes);
+        if let Some(spool) = d.spool.take() {
+            let version = self
+                .inode(ino)
+                .ok()
+                .and_then(|i| i.node.and_then(|n| n.version));
+            self.recent
+                .lock()
+                .expect("recent lock")
+                .keep(ino, version, d.size, spool);
+        }
+    }
+
+    /// Forgets what was written to `ino` (it was deleted): the spool goes away.
+    pub(super) async fn discard_writes(&self, ino: Ino) {
+        let state = self.writes.lock().expect("write lock").remove(&ino);
+        if let Some(state) = state {
+            let mut d = state.data.lock().await;
+            d.dirty = false;
+            if let Some(spool) = d.spool.take() {
+                spool.remove();
+            }
+        }
+        self.recent.lock().expect("recent lock").forget(ino);
+    }
+
+    /// The remote folder id of a directory inode that may hold new items.
+    pub(super) fn folder_id(&self, dir: Ino) -> FsResult<RemoteId> {
+        let i = self.inode(dir)?;
+        match &i.origin {
+            Origin::Root => Ok(self.roots.root.clone()),
+            Origin::Remote(id) if i.kind == NodeKind::Folder => Ok(id.clone()),
+            Origin::Remote(_) => Err(FsError::NotDir),
+            Origin::RecycleBin | Origin::SharedWithMe => Err(FsError::Denied),
+            Origin::Local(_) | Origin::Gone => Err(FsError::NotFound),
+        }
+    }
+
+    /// Uploads `d` if dirty, and records the result.
+    pub(super) async fn upload(&self, ino: Ino, d: &mut Spooled) -> FsResult<()> {
+        if !d.dirty {
+            return Ok(());
+        }
+        let i = self.inode(ino)?;
+        let target = match &i.origin {
+            Origin::Local(_) => UploadTarget::NewDocument {
+                parent: self.folder_id(i.parent)?,
+                name: names::to_remote(&i.name),
+            },
+            Origin::Remote(id) => UploadTarget::NewVersion { doc: id.clone() },
+            // Deleted while open: what is written goes nowhere, as with an unlinked file.
+            Origin::Gone => {
+                d.dirty = false;
+                return Ok(());
+            }
+            _ => return Err(FsError::IsDir),
+        };
+        let spool = d.spool.as_ref().ok_or(FsError::Stale(ino))?;
+        let mtime = d.mtime.unwrap_or_else(SystemTime::now);
+        let up = Upload {
+            target,
+            path: spool.path().to_owned(),
+            size: d.size,
+            modified: mtime,
+            created: i.node.as_ref().map(|n| n.ctime),
+        };
+        match self.upload_and_stamp(&up, d.mtime_set).await {
+            Ok(node) => {
+                d.dirty = false;
+                d.mtime = Some(node.mtime);
+                spool.forget_sidecar();
+                self.record_upload(ino, node);
+                Ok(())
+            }
+            Err(e) => {
+                spool.describe(&serde_json::json!({
+                    "name": i.name,
+                    "target": format!("{:?}", up.target),
+                    "size": d.size,
+                    "error": e.to_string(),
+                }));
+                Err(e)
+            }
+        }
+    }
+
+    /// Uploads, then records an exact mtime the upload could only carry to the millisecond
+    /// (when it was set explicitly: `cp -a`, `touch -d`).
+    pub(super) async fn upload_and_stamp(
+        &self,
+        up: &Upload,
+        exact_mtime: bool,
+    ) -> FsResult<crate::remote::Node> {
+        let mut node = self.remote.upload(up).await?;
+        if exact_mtime && to_millis(up.modified) != up.modified {
+            if let Some(version) = &node.version {
+                match self.remote.set_mtime(&node.id, version, up.modified).await {
+                    Ok(()) => node.mtime = up.modified,
+                    Err(e) => tracing::warn!(error = %e, "could not record an exact mtime"),
+                }
+            }
+        } else {
+            node.mtime = to_millis(up.modified);
+        }
+        Ok(node)
+    }
+
+    /// Makes the inode stand for the uploaded document and tells the page-cache logic its
+    /// version is the one the kernel has cached.
+    pub(super) fn record_upload(&self, ino: Ino, node: crate::remote::Node) {
+        let version = node.version.clone();
+        let displaced = self.inodes.lock().expect("inode lock").bind(ino, node);
+        if let Some(old) = displaced {
+            tracing::debug!(ino, old, "an inode took over a document from another");
+        }
+        let mut seen = self.opened_versions.lock().expect("version lock");
+        match version {
+            Some(v) => seen.insert(ino, v),
+            None => seen.remove(&ino),
+        };
+    }
+
+    /// EACCES unless the caller may change the item.
+    pub(super) fn check_writable(&self, ino: Ino) -> FsResult<()> {
+        if self.inode(ino)?.role.can_write() {
+            Ok(())
+        } else {
+            Err(FsError::Denied)
+        }
+    }
+}
