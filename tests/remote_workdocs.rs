@@ -8,5 +8,13 @@ mod content;
 mod failures;
 #[path = "remote_workdocs/listing.rs"]
 mod listing;
+#[path = "remote_workdocs/proxy.rs"]
+mod proxy;
 #[path = "remote_workdocs/support.rs"]
 mod support;
+#[path = "remote_workdocs/upload_failures.rs"]
+mod upload_failures;
+#[path = "remote_workdocs/uploads.rs"]
+mod uploads;
+#[path = "remote_workdocs/writes.rs"]
+mod writes;

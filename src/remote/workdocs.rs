@@ -1,14 +1,19 @@
 //! [`WorkDocsRemote`]: the [`Remote`] of the Amazon WorkDocs REST API (and of `docsfs serve`,
-//! which speaks it). It owns the translation of the trait's operations into API calls — who the
-//! caller is, folder / recycle-bin / shared-with-me listings, the caller's role, ranged reads
-//! through signed content URLs — while `transport` owns authentication, time budgets and retries,
-//! `wire` the JSON shapes, `errors` the error mapping and `content` the URLs and downloads.
+//! which speaks it). It owns the translation of the trait's reading operations into API calls —
+//! who the caller is, folder / recycle-bin / shared-with-me listings, the caller's role, ranged
+//! reads through signed content URLs — while `transport` owns authentication, time budgets and
+//! retries, `wire` the JSON shapes, `errors` the error mapping, `content` the URLs and
+//! downloads, `writes` the tree changes, `upload` and `put` the uploads and `labels` the mtime labels.
 
 mod config;
 mod content;
 mod errors;
+mod labels;
+mod put;
 mod transport;
+mod upload;
 mod wire;
+mod writes;
 
 use std::ops::Range;
 
@@ -343,47 +348,47 @@ impl Remote for WorkDocsRemote {
         }
     }
 
-    async fn create_folder(&self, _parent: &RemoteId, _name: &str) -> Result<Node, RemoteError> {
-        Err(RemoteError::Unsupported("writes (in progress)".into()))
+    async fn create_folder(&self, parent: &RemoteId, name: &str) -> Result<Node, RemoteError> {
+        self.create_folder_at(parent, name).await
     }
 
     async fn relocate(
         &self,
-        _id: &RemoteId,
-        _kind: NodeKind,
-        _to: &Relocation,
+        id: &RemoteId,
+        kind: NodeKind,
+        to: &Relocation,
     ) -> Result<(), RemoteError> {
-        Err(RemoteError::Unsupported("writes (in progress)".into()))
+        self.relocate_item(id, kind, to).await
     }
 
-    async fn recycle(&self, _id: &RemoteId, _kind: NodeKind) -> Result<(), RemoteError> {
-        Err(RemoteError::Unsupported("writes (in progress)".into()))
+    async fn recycle(&self, id: &RemoteId, kind: NodeKind) -> Result<(), RemoteError> {
+        self.recycle_item(id, kind).await
     }
 
     async fn restore(
         &self,
-        _id: &RemoteId,
-        _kind: NodeKind,
-        _to: &Relocation,
+        id: &RemoteId,
+        kind: NodeKind,
+        to: &Relocation,
     ) -> Result<(), RemoteError> {
-        Err(RemoteError::Unsupported("writes (in progress)".into()))
+        self.restore_item(id, kind, to).await
     }
 
-    async fn delete(&self, _id: &RemoteId, _kind: NodeKind) -> Result<(), RemoteError> {
-        Err(RemoteError::Unsupported("writes (in progress)".into()))
+    async fn delete(&self, id: &RemoteId, kind: NodeKind) -> Result<(), RemoteError> {
+        self.delete_item(id, kind).await
     }
 
-    async fn upload(&self, _upload: &Upload) -> Result<Node, RemoteError> {
-        Err(RemoteError::Unsupported("writes (in progress)".into()))
+    async fn upload(&self, upload: &Upload) -> Result<Node, RemoteError> {
+        self.upload_file(upload).await
     }
 
     async fn set_mtime(
         &self,
-        _doc: &RemoteId,
-        _version: &str,
-        _mtime: std::time::SystemTime,
+        doc: &RemoteId,
+        version: &str,
+        mtime: std::time::SystemTime,
     ) -> Result<(), RemoteError> {
-        Err(RemoteError::Unsupported("writes (in progress)".into()))
+        self.set_version_mtime(doc, version, mtime).await
     }
 }
 

@@ -44,6 +44,19 @@ impl Api {
         })
     }
 
+    /// The HTTP status of a GET (for checking that something is gone).
+    pub fn status(&self, path: &str) -> u16 {
+        block(async {
+            let resp = reqwest::Client::new()
+                .get(format!("{}{path}", self.base))
+                .header("Authentication", &self.token)
+                .send()
+                .await
+                .unwrap();
+            resp.status().as_u16()
+        })
+    }
+
     pub fn me(&self) -> (String, String, String) {
         let u = self.call("GET", "/api/v1/me", None);
         let s = |k: &str| u["User"][k].as_str().unwrap().to_owned();

@@ -11,6 +11,7 @@ mod errors;
 mod harness;
 mod reads;
 mod tree;
+mod writes;
 
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};

@@ -6,10 +6,10 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use docsfs::remote::workdocs::{WorkDocsAuth, WorkDocsConfig, WorkDocsRemote};
-use docsfs::remote::{ByteStream, Collection, Node, Remote};
+use docsfs::remote::{ByteStream, Collection, Node, Remote, Upload, UploadTarget};
 use docsfs::server::faults::FaultSettings;
 use docsfs::server::{self, RunningServer, ServerConfig};
 use docsfs::sigv4::AccessKey;
@@ -150,6 +150,58 @@ pub fn pattern(len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// A spool file holding `bytes` in `dir`.
+pub fn spool(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write spool file");
+    path
+}
+
+/// An upload of the whole file at `path` with modification time `modified`.
+pub fn upload_of(target: UploadTarget, path: &std::path::Path, modified: SystemTime) -> Upload {
+    let size = std::fs::metadata(path).expect("spool file").len();
+    Upload {
+        target,
+        path: path.to_path_buf(),
+        size,
+        modified,
+        created: None,
+    }
+}
+
+pub fn new_document(parent: &str, name: &str) -> UploadTarget {
+    UploadTarget::NewDocument {
+        parent: parent.to_owned(),
+        name: name.to_owned(),
+    }
+}
+
+pub fn new_version(doc: &str) -> UploadTarget {
+    UploadTarget::NewVersion {
+        doc: doc.to_owned(),
+    }
+}
+
+/// A time with nanoseconds, as `touch` and `rsync` set them.
+pub fn at_ns(ns: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_nanos(ns)
+}
+
+/// `t` rounded down to milliseconds, the API's precision.
+pub fn to_ms(t: SystemTime) -> SystemTime {
+    let d = t.duration_since(UNIX_EPOCH).expect("after 1970");
+    UNIX_EPOCH + Duration::from_millis(d.as_millis() as u64)
+}
+
+/// The client under test in admin (SigV4) mode, rooted at `root`.
+pub fn admin_remote(endpoint: &str, root: &str) -> WorkDocsRemote {
+    let auth = WorkDocsAuth::Admin {
+        key: admin_key(),
+        root_folder_id: root.to_owned(),
+    };
+    WorkDocsRemote::new(config(endpoint, auth, Duration::from_secs(10))).expect("config")
+}
+
 /// A plain WorkDocs API client for arranging test content as a user.
 pub struct Api {
     base: String,
@@ -234,6 +286,58 @@ impl Api {
         let body = json!({ "Principals": [{ "Id": user, "Type": "USER", "Role": role }] });
         let r = self.call(Method::POST, &path, Some(body)).await;
         assert_eq!(r["ShareResults"][0]["Status"], "SUCCESS", "{r}");
+    }
+
+    /// Names and ids of a folder's items, INITIALIZED documents included.
+    pub async fn contents_with_initialized(&self, folder: &str) -> Vec<(String, String)> {
+        let path = format!("/api/v1/folders/{folder}/contents?include=INITIALIZED&limit=999");
+        let r = self.call(Method::GET, &path, None).await;
+        let mut out = vec![];
+        for f in r["Folders"].as_array().into_iter().flatten() {
+            out.push((
+                f["Name"].as_str().expect("name").to_owned(),
+                f["Id"].as_str().expect("id").to_owned(),
+            ));
+        }
+        for d in r["Documents"].as_array().into_iter().flatten() {
+            let name = d["LatestVersionMetadata"]["Name"]
+                .as_str()
+                .unwrap_or("?")
+                .to_owned();
+            out.push((name, d["Id"].as_str().expect("id").to_owned()));
+        }
+        out
+    }
+
+    /// (id, status) of a document's versions, newest first, INITIALIZED ones included.
+    pub async fn versions(&self, doc: &str) -> Vec<(String, String)> {
+        let path = format!("/api/v1/documents/{doc}/versions?include=INITIALIZED&limit=999");
+        let r = self.call(Method::GET, &path, None).await;
+        let list = r["DocumentVersions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        list.iter()
+            .map(|v| {
+                let s = |k: &str| v[k].as_str().expect("member").to_owned();
+                (s("Id"), s("Status"))
+            })
+            .collect()
+    }
+
+    /// A document's labels (GetDocument).
+    pub async fn labels(&self, doc: &str) -> Vec<String> {
+        let r = self
+            .call(Method::GET, &format!("/api/v1/documents/{doc}"), None)
+            .await;
+        let labels = r["Metadata"]["Labels"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        labels
+            .iter()
+            .map(|l| l.as_str().expect("label").to_owned())
+            .collect()
     }
 
     pub async fn recycle_document(&self, doc: &str) {

@@ -227,14 +227,22 @@ mod tests {
             RemoteError::Conflict(_)
         ));
         let taken = r#"{"Message":"an item named \"a\" already exists here"}"#;
-        for name in ["ProhibitedStateException", "ConflictingOperationException", ""] {
+        for name in [
+            "ProhibitedStateException",
+            "ConflictingOperationException",
+            "",
+        ] {
             assert!(
                 matches!(e(409, name, taken), RemoteError::AlreadyExists(_)),
                 "{name}"
             );
         }
         assert!(matches!(
-            e(409, "ConflictingOperationException", r#"{"Message":"busy"}"#),
+            e(
+                409,
+                "ConflictingOperationException",
+                r#"{"Message":"busy"}"#
+            ),
             RemoteError::Conflict(_)
         ));
         assert!(matches!(

@@ -86,7 +86,11 @@ impl<T> Attempt<T> {
 
 /// Runs `attempt` until it succeeds, fails for good, or the next try would end past `deadline`
 /// (then the last error is returned; an attempt cut off by the deadline is a `Timeout`).
-pub async fn with_retries<T, F, Fut>(op: &str, deadline: Deadline, attempt: F) -> Result<T, RemoteError>
+pub async fn with_retries<T, F, Fut>(
+    op: &str,
+    deadline: Deadline,
+    attempt: F,
+) -> Result<T, RemoteError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Attempt<T>>,
@@ -235,7 +239,8 @@ impl Transport {
             Credentials::Admin { key, region } => {
                 let payload = r.body.map_or(&[][..], |b| &b[..]);
                 let method = r.method.as_str();
-                let signed = sigv4::sign(key, region, method, r.url, &[], payload, SystemTime::now());
+                let signed =
+                    sigv4::sign(key, region, method, r.url, &[], payload, SystemTime::now());
                 match signed {
                     Ok(headers) => {
                         for (name, value) in headers {
@@ -249,7 +254,9 @@ impl Transport {
         let mut resp = match req.send().await {
             Ok(r) => r,
             // A POST that failed after it may have reached the server is not sent again.
-            Err(e) if r.idempotent || e.is_connect() => return Attempt::Retry(network(op, e), None),
+            Err(e) if r.idempotent || e.is_connect() => {
+                return Attempt::Retry(network(op, e), None);
+            }
             Err(e) => return Attempt::Fail(network(op, e)),
         };
         let status = resp.status();

@@ -1,6 +1,8 @@
 //! The WorkDocs JSON this client reads, as serde types holding exactly the members it uses
 //! (unknown members are ignored), and their translation into [`Node`]s. Member names are the
-//! service model's; timestamps are epoch seconds. A shape that does not parse, or lacks a member
+//! service model's; timestamps are epoch seconds. A document's mtime is its latest version's
+//! ContentModifiedTimestamp unless an `mtime=` label bound to that version says otherwise
+//! ([`super::labels`]). A shape that does not parse, or lacks a member
 //! the translation needs, becomes a `Protocol` error naming the operation and the member only:
 //! bodies carry signed URLs, so no value is ever quoted.
 
@@ -9,6 +11,7 @@ use std::time::SystemTime;
 
 use serde::Deserialize;
 
+use super::labels;
 use crate::clock;
 use crate::remote::{Node, NodeKind, RemoteError, Role};
 
@@ -63,7 +66,33 @@ pub struct Document {
     pub created_timestamp: Option<f64>,
     pub modified_timestamp: Option<f64>,
     pub resource_state: Option<String>,
+    #[serde(default)]
+    pub labels: Option<Vec<String>>,
     pub latest_version_metadata: Option<Version>,
+}
+
+/// GetDocument.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetDocument {
+    pub metadata: Document,
+}
+
+/// The answer of InitiateDocumentVersionUpload: the document with its new, INITIALIZED version
+/// as `LatestVersionMetadata`, and where to PUT the bytes.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InitiateUpload {
+    pub metadata: Document,
+    pub upload_metadata: Option<UploadMetadata>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UploadMetadata {
+    pub upload_url: Option<String>,
+    #[serde(default)]
+    pub signed_headers: Option<HashMap<String, String>>,
 }
 
 #[derive(Deserialize)]
@@ -152,7 +181,8 @@ pub fn role(s: &str) -> Option<Role> {
     }
 }
 
-fn time(op: &str, member: &str, secs: Option<f64>) -> Result<Option<SystemTime>, RemoteError> {
+/// A timestamp member as a time (millisecond precision), if present.
+pub fn time(op: &str, member: &str, secs: Option<f64>) -> Result<Option<SystemTime>, RemoteError> {
     secs.map(|s| {
         clock::epoch_seconds_to_ms(s)
             .map(clock::ms_to_system_time)
@@ -225,7 +255,10 @@ impl Document {
             ("ContentModifiedTimestamp", v.content_modified_timestamp),
             ("ModifiedTimestamp", self.modified_timestamp),
         ];
-        let (mtime, ctime) = times(op, &mtimes, self.created_timestamp)?;
+        let (mut mtime, ctime) = times(op, &mtimes, self.created_timestamp)?;
+        if let Some(set) = labels::mtime_of(self.labels.as_deref().unwrap_or_default(), &v.id) {
+            mtime = set;
+        }
         Ok(Some(Node {
             id: self.id,
             kind: NodeKind::Document,
@@ -306,5 +339,24 @@ mod tests {
             l.into_nodes("X", false),
             Err(RemoteError::Protocol(_))
         ));
+    }
+
+    #[test]
+    fn an_mtime_label_of_the_latest_version_wins() {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_nanos(1_700_000_000_123_456_789);
+        let bound = labels::mtime_label(at, "v2").expect("label");
+        let stale = labels::mtime_label(at, "v1").expect("label");
+        let doc = |labels: &[&str]| {
+            let body = serde_json::json!({"Documents": [{"Id": "d", "CreatedTimestamp": 1,
+                "Labels": labels, "LatestVersionMetadata": {"Id": "v2", "Name": "n", "Size": 1,
+                "Status": "ACTIVE", "ContentModifiedTimestamp": 3.5}}]});
+            let l: Listing = parse("X", body.to_string().as_bytes()).unwrap();
+            l.into_nodes("X", false).unwrap().remove(0).mtime
+        };
+        let ms = std::time::UNIX_EPOCH + std::time::Duration::from_millis(3_500);
+        assert_eq!(doc(&["project", &bound]), at);
+        assert_eq!(doc(&[&stale]), ms, "bound to another version");
+        assert_eq!(doc(&["mtime=zz"]), ms);
+        assert_eq!(doc(&[]), ms);
     }
 }

@@ -1,0 +1,83 @@
+//! Modification times set after an upload, carried by a document label. WorkDocs fixes a
+//! version's ContentModifiedTimestamp when the upload starts, so a later `touch` is recorded as
+//! the label `mtime=<16 hex digits: nanoseconds since the epoch>.<first 8 hex digits of
+//! sha256(version id)>` (31 characters, within the model's 32-character `SharedLabel` pattern).
+//! The hash binds the label to one version: once another version is the latest, the label no
+//! longer applies and the version's own timestamp shows again.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
+
+/// What every mtime label starts with.
+pub const PREFIX: &str = "mtime=";
+
+/// The 8 lowercase hex digits naming `version` in a label.
+fn version_tag(version: &str) -> String {
+    hex::encode(&Sha256::digest(version.as_bytes())[..4])
+}
+
+/// The label recording `mtime` for `version`; `None` for a time before 1970 or after 2554,
+/// which 16 hex digits of nanoseconds cannot hold.
+pub fn mtime_label(mtime: SystemTime, version: &str) -> Option<String> {
+    let ns = mtime.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+    let ns = u64::try_from(ns).ok()?;
+    Some(format!("{PREFIX}{ns:016x}.{}", version_tag(version)))
+}
+
+fn is_lower_hex(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// (nanoseconds, version tag) of a well-formed mtime label.
+fn parse(label: &str) -> Option<(u64, &str)> {
+    let (ns, tag) = label.strip_prefix(PREFIX)?.split_once('.')?;
+    if !is_lower_hex(ns, 16) || !is_lower_hex(tag, 8) {
+        return None;
+    }
+    Some((u64::from_str_radix(ns, 16).ok()?, tag))
+}
+
+/// The mtime a document's labels record for its latest version `version`, if any (the latest
+/// one should several match).
+pub fn mtime_of(labels: &[String], version: &str) -> Option<SystemTime> {
+    let tag = version_tag(version);
+    let bound = labels.iter().filter_map(|l| parse(l));
+    let ns = bound.filter(|(_, t)| *t == tag).map(|(ns, _)| ns).max()?;
+    Some(UNIX_EPOCH + Duration::from_nanos(ns))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_and_round_trip() {
+        let at = UNIX_EPOCH + Duration::from_nanos(1_700_000_000_123_456_789);
+        let label = mtime_label(at, "1700000000123-abcdefgh").expect("label");
+        assert_eq!(label.len(), 31);
+        assert!(label.starts_with("mtime=17979cfe3d85cd15."), "{label}");
+        let sha = hex::encode(Sha256::digest(b"1700000000123-abcdefgh"));
+        assert_eq!(&label[23..], &sha[..8]);
+        assert_eq!(
+            mtime_of(std::slice::from_ref(&label), "1700000000123-abcdefgh"),
+            Some(at)
+        );
+        assert_eq!(mtime_of(&[label], "another-version"), None);
+        assert_eq!(mtime_label(UNIX_EPOCH - Duration::from_secs(1), "v"), None);
+    }
+
+    #[test]
+    fn malformed_labels_are_ignored() {
+        let tag = version_tag("v");
+        for bad in [
+            format!("mtime=17979CFE3D85CD15.{tag}"),
+            format!("mtime=17979cfe3d85cd1.{tag}"),
+            format!("mtime=17979cfe3d85cd15{tag}"),
+            format!("Mtime=17979cfe5f7c4315.{tag}"),
+            "mtime=".to_owned(),
+        ] {
+            assert_eq!(mtime_of(std::slice::from_ref(&bad), "v"), None, "{bad}");
+        }
+    }
+}

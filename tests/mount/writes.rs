@@ -1,0 +1,328 @@
+//! The write side through a real mount: rsync backups (a second run sends nothing; changed files
+//! become new versions of the same documents), cp -a, tar -x, the editor pattern, sed -i,
+//! appends, truncation, random writes checked after a remount, rm and restore through the
+//! Recycle Bin, roles, and a server that dies before `close`.
+
+use std::io::{Seek, SeekFrom, Write};
+use std::os::fd::IntoRawFd;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::process::Command;
+
+use super::api::Api;
+use super::harness::Mount;
+use super::server_process::{ALICE, BOB, Server};
+use super::{sha256_file, write_file};
+
+/// Runs a command; panics with its output unless it succeeds. Returns stdout.
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("spawn");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn diff_r(a: &Path, b: &Path) {
+    run(Command::new("diff").arg("-r").arg(a).arg(b));
+}
+
+/// rsync's "Number of regular files transferred" from `--stats` output.
+fn files_transferred(stats: &str) -> u64 {
+    let line = stats
+        .lines()
+        .find(|l| l.starts_with("Number of regular files transferred"))
+        .unwrap_or_else(|| panic!("no transfer count in:\n{stats}"));
+    line.rsplit(' ')
+        .next()
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .unwrap()
+}
+
+fn rsync_stats(src: &Path, dst: &Path) -> u64 {
+    let out = run(Command::new("rsync")
+        .args(["-a", "--stats"])
+        .arg(format!("{}/", src.display()))
+        .arg(format!("{}/", dst.display())));
+    files_transferred(&out)
+}
+
+/// A tree of 1,000 files in 20 × 5 folders, from empty to 5 MiB (most small).
+fn backup_tree(root: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for d in 0..20 {
+        for s in 0..5 {
+            let dir = root.join(format!("dir{d:02}/sub{s}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            for f in 0..10 {
+                let n = d * 50 + s * 10 + f;
+                let len = match n % 100 {
+                    0 => 5 << 20,
+                    50 => 1 << 20,
+                    n if n % 7 == 0 => 0,
+                    n => (n as u64 * 977) % 40_000,
+                };
+                let rel = format!("dir{d:02}/sub{s}/file{f}.dat");
+                write_file(&root.join(&rel), len, n as u8, 1_600_000_000 + n as u64);
+                files.push(rel);
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn rsync_backups_resend_nothing_and_changed_files_become_versions() {
+    let server = Server::start();
+    let api = Api::new(&server.base, ALICE);
+    let (_, root, _) = api.me();
+    let mount = Mount::new(&server, ALICE, &[]);
+    let src = tempfile::tempdir().unwrap();
+    let files = backup_tree(src.path());
+    assert_eq!(files.len(), 1000);
+    let dst = mount.path.join("backup");
+    assert_eq!(rsync_stats(src.path(), &dst), 1000);
+    diff_r(src.path(), &dst);
+    assert_eq!(rsync_stats(src.path(), &dst), 0, "{}", mount.log());
+
+    let changed = [&files[3], &files[500], &files[999]];
+    let ids: Vec<String> = changed
+        .iter()
+        .map(|rel| api.id_at(&root, &format!("backup/{rel}")))
+        .collect();
+    for (i, rel) in changed.iter().enumerate() {
+        write_file(&src.path().join(rel), 12_345 + i as u64, 99, 1_700_000_000);
+    }
+    assert_eq!(rsync_stats(src.path(), &dst), 3);
+    diff_r(src.path(), &dst);
+    for (rel, id) in changed.iter().zip(&ids) {
+        assert_eq!(&api.id_at(&root, &format!("backup/{rel}")), id, "{rel}");
+        assert_eq!(api.versions(id).len(), 2, "{rel}");
+    }
+    assert_eq!(rsync_stats(src.path(), &dst), 0);
+    // Nothing of rsync's temporary files is left, at the store or in the bin.
+    let (_, _, bin) = api.me();
+    assert!(api.children(&bin).is_empty());
+}
+
+#[test]
+fn cp_a_and_tar_x_copy_trees_with_their_times() {
+    let server = Server::start();
+    let mount = Mount::new(&server, ALICE, &[]);
+    let src = tempfile::tempdir().unwrap();
+    let tree = src.path().join("tree");
+    for (rel, len) in [("a.txt", 10), ("sub/b.bin", 300_000), ("sub/deeper/c", 0)] {
+        let p = tree.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        write_file(&p, len, 3, 1_650_000_000);
+    }
+    run(Command::new("cp").arg("-a").arg(&tree).arg(&mount.path));
+    diff_r(&tree, &mount.path.join("tree"));
+    let mtime = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    assert_eq!(
+        mtime(&mount.path.join("tree/sub/b.bin")),
+        mtime(&tree.join("sub/b.bin"))
+    );
+    let tar = src.path().join("t.tar");
+    run(Command::new("tar")
+        .arg("-cf")
+        .arg(&tar)
+        .arg("-C")
+        .arg(&tree)
+        .arg("."));
+    let untar = mount.path.join("untar");
+    std::fs::create_dir(&untar).unwrap();
+    run(Command::new("tar")
+        .arg("-xf")
+        .arg(&tar)
+        .arg("-C")
+        .arg(&untar));
+    diff_r(&tree, &untar);
+    assert_eq!(mtime(&untar.join("a.txt")), mtime(&tree.join("a.txt")));
+}
+
+#[test]
+fn editors_sed_appends_and_truncation_keep_the_document() {
+    let server = Server::start();
+    let api = Api::new(&server.base, ALICE);
+    let (_, root, _) = api.me();
+    let doc = api.upload(&root, "notes.txt", b"alpha beta\n");
+    let mount = Mount::new(&server, ALICE, &[]);
+    let notes = mount.path.join("notes.txt");
+    // The editor pattern: write a temporary file, fsync it, rename it over the original.
+    let tmp = mount.path.join(".notes.txt.swp");
+    let mut f = std::fs::File::create(&tmp).unwrap();
+    f.write_all(b"alpha beta gamma\n").unwrap();
+    f.sync_all().unwrap();
+    drop(f);
+    std::fs::rename(&tmp, &notes).unwrap();
+    assert_eq!(std::fs::read(&notes).unwrap(), b"alpha beta gamma\n");
+    assert_eq!(api.id_at(&root, "notes.txt"), doc);
+    assert_eq!(api.versions(&doc).len(), 2);
+    // sed -i writes a new file and renames it over.
+    run(Command::new("sed").args(["-i", "s/beta/BETA/"]).arg(&notes));
+    assert_eq!(std::fs::read(&notes).unwrap(), b"alpha BETA gamma\n");
+    assert_eq!(api.id_at(&root, "notes.txt"), doc);
+    assert_eq!(api.versions(&doc).len(), 3);
+    // Append with >>.
+    run(Command::new("sh")
+        .arg("-c")
+        .arg(format!("echo delta >> '{}'", notes.display())));
+    assert_eq!(std::fs::read(&notes).unwrap(), b"alpha BETA gamma\ndelta\n");
+    // Truncate.
+    run(Command::new("truncate").args(["-s", "5"]).arg(&notes));
+    assert_eq!(std::fs::read(&notes).unwrap(), b"alpha");
+    assert_eq!(api.id_at(&root, "notes.txt"), doc);
+    assert_eq!(api.versions(&doc).len(), 5);
+    let listed: Vec<_> = std::fs::read_dir(&mount.path)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.starts_with("Recycle") && !n.starts_with("Shared"))
+        .collect();
+    assert_eq!(listed, ["notes.txt"]);
+}
+
+#[test]
+fn random_offset_writes_read_back_after_a_remount() {
+    let server = Server::start();
+    let src = tempfile::tempdir().unwrap();
+    let mut expected = {
+        let p = src.path().join("orig");
+        write_file(&p, 3 << 20, 5, 1_600_000_000);
+        std::fs::read(&p).unwrap()
+    };
+    let mount = Mount::new(&server, ALICE, &[]);
+    let path = mount.path.join("random.bin");
+    std::fs::write(&path, &expected).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    for i in 0..64u64 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let offset = rng % (expected.len() as u64 + 4096);
+        let data: Vec<u8> = (0..(1 + rng % 9000)).map(|j| (i + j) as u8).collect();
+        f.write_all_at(&data, offset).unwrap();
+        let end = offset as usize + data.len();
+        if end > expected.len() {
+            expected.resize(end, 0);
+        }
+        expected[offset as usize..end].copy_from_slice(&data);
+    }
+    let mut f = f;
+    f.seek(SeekFrom::End(0)).unwrap();
+    drop(f);
+    let sha = {
+        let p = src.path().join("expected");
+        std::fs::write(&p, &expected).unwrap();
+        sha256_file(&p)
+    };
+    drop(mount);
+    let mount = Mount::new(&server, ALICE, &[]);
+    assert_eq!(sha256_file(&mount.path.join("random.bin")), sha);
+}
+
+#[test]
+fn rm_recycles_mv_out_of_the_bin_restores_and_rm_in_the_bin_purges() {
+    let server = Server::start();
+    let api = Api::new(&server.base, ALICE);
+    let (_, root, bin_id) = api.me();
+    let doc = api.upload(&root, "keep.txt", b"keep me\n");
+    let mount = Mount::new(&server, ALICE, &[]);
+    let bin = mount.path.join("Recycle Bin");
+    std::fs::remove_file(mount.path.join("keep.txt")).unwrap();
+    assert!(!mount.path.join("keep.txt").exists());
+    assert_eq!(std::fs::read(bin.join("keep.txt")).unwrap(), b"keep me\n");
+    run(Command::new("mv")
+        .arg(bin.join("keep.txt"))
+        .arg(mount.path.join("keep.txt")));
+    assert_eq!(
+        std::fs::read(mount.path.join("keep.txt")).unwrap(),
+        b"keep me\n"
+    );
+    assert_eq!(api.id_at(&root, "keep.txt"), doc);
+    assert!(api.children(&bin_id).is_empty());
+    // A folder with contents goes to the bin whole; rm inside the bin deletes for good.
+    std::fs::create_dir(mount.path.join("old")).unwrap();
+    std::fs::write(mount.path.join("old/x"), b"x").unwrap();
+    let err = std::fs::remove_dir(mount.path.join("old")).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ENOTEMPTY));
+    run(Command::new("rm").arg("-r").arg(mount.path.join("old")));
+    std::fs::remove_file(mount.path.join("keep.txt")).unwrap();
+    let mut in_bin: Vec<_> = std::fs::read_dir(&bin)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    in_bin.sort();
+    assert_eq!(in_bin, ["keep.txt", "old", "x"]);
+    std::fs::remove_file(bin.join("keep.txt")).unwrap();
+    assert!(!bin.join("keep.txt").exists());
+    // Gone for good: the server no longer knows the document.
+    assert_eq!(api.status(&format!("/api/v1/documents/{doc}")), 404);
+    assert!(
+        api.children(&bin_id)
+            .iter()
+            .all(|c| c["Id"] != doc.as_str())
+    );
+}
+
+#[test]
+fn viewers_get_eacces_for_every_write() {
+    let server = Server::start();
+    let (alice, bob) = (Api::new(&server.base, ALICE), Api::new(&server.base, BOB));
+    let (alice_id, _, _) = alice.me();
+    let (_, bob_root, _) = bob.me();
+    let shared = bob.mkdir(&bob_root, "theirs");
+    bob.upload(&shared, "doc.txt", b"read only\n");
+    bob.share(&shared, &alice_id, "VIEWER");
+    let mount = Mount::new(&server, ALICE, &[]);
+    let dir = mount.path.join("Shared with me/theirs");
+    let eacces = |r: std::io::Result<()>| {
+        assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::EACCES));
+    };
+    eacces(std::fs::write(dir.join("doc.txt"), b"x"));
+    eacces(std::fs::write(dir.join("new.txt"), b"x"));
+    eacces(std::fs::create_dir(dir.join("sub")));
+    eacces(std::fs::remove_file(dir.join("doc.txt")));
+    eacces(std::fs::rename(dir.join("doc.txt"), dir.join("moved.txt")));
+    assert_eq!(std::fs::read(dir.join("doc.txt")).unwrap(), b"read only\n");
+}
+
+#[test]
+fn a_dead_server_at_close_fails_the_close_and_keeps_the_data() {
+    let mut server = Server::start();
+    let mount = Mount::new(&server, ALICE, &["--timeout", "3"]);
+    let mut f = std::fs::File::create(mount.path.join("unsent.txt")).unwrap();
+    f.write_all(b"these bytes must survive\n").unwrap();
+    server.stop();
+    let fd = f.into_raw_fd();
+    // SAFETY: fd is an open descriptor we own; it is closed exactly once here.
+    let rc = unsafe { libc::close(fd) };
+    let errno = std::io::Error::last_os_error().raw_os_error();
+    assert_eq!(rc, -1, "close succeeded with the server gone");
+    assert!(
+        matches!(errno, Some(libc::EIO) | Some(libc::ETIMEDOUT)),
+        "{errno:?}"
+    );
+    let kept: Vec<_> = std::fs::read_dir(mount.spool_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_none())
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    assert!(
+        kept.iter().any(|k| k == b"these bytes must survive\n"),
+        "spool: {kept:?}\n{}",
+        mount.log()
+    );
+}
