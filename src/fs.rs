@@ -45,6 +45,8 @@ pub struct FsConfig {
     pub spool_dir: std::path::PathBuf,
     /// Bytes of recently uploaded files' spools kept for a following rename.
     pub recent_spool_bytes: u64,
+    /// Bytes of used spool files kept for reuse (cheaper to overwrite than new ones).
+    pub spool_reuse_bytes: u64,
 }
 
 impl Default for FsConfig {
@@ -57,6 +59,7 @@ impl Default for FsConfig {
             read: read::ReadConfig::default(),
             spool_dir: std::env::temp_dir().join("docsfs").join("spool"),
             recent_spool_bytes: 256 << 20,
+            spool_reuse_bytes: 1 << 30,
         }
     }
 }
@@ -159,7 +162,7 @@ impl<R: Remote> Fs<R> {
     /// Asks the store where the caller's tree starts and builds the core.
     pub async fn new(remote: Arc<R>, config: FsConfig) -> FsResult<Self> {
         let roots = remote.roots().await?;
-        let spool = spool::Spool::new(&config.spool_dir)
+        let spool = spool::Spool::new(&config.spool_dir, config.spool_reuse_bytes)
             .map_err(|e| FsError::Io(format!("{}: {e}", config.spool_dir.display())))?;
         let recent = spool::Recent::new(config.recent_spool_bytes);
         let capacity = std::num::NonZeroUsize::new(config.cache_entries.max(16)).expect("non-zero");

@@ -19,6 +19,8 @@ pub struct OpenFile {
     /// The kernel's cached pages of this file are still the same version's.
     pub keep_cache: bool,
     pub writable: bool,
+    /// Something was written (or truncated) through this handle: its `flush` uploads.
+    pub wrote: std::sync::atomic::AtomicBool,
     /// Reads of the store's version (`None` for a file the store does not have yet).
     prefetcher: Mutex<Option<Prefetcher>>,
 }
@@ -78,6 +80,7 @@ impl<R: Remote> Fs<R> {
             ino,
             keep_cache,
             writable,
+            wrote: Default::default(),
             prefetcher: Mutex::new(prefetcher),
         });
         self.files.lock().expect("file lock").insert(fh, open);
@@ -91,6 +94,7 @@ impl<R: Remote> Fs<R> {
             ino,
             keep_cache: true,
             writable: true,
+            wrote: Default::default(),
             prefetcher: Mutex::new(None),
         });
         self.files.lock().expect("file lock").insert(fh, open);

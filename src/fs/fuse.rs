@@ -20,6 +20,10 @@ use crate::remote::Remote;
 /// Entries handed to the kernel per readdir call before its buffer is full.
 const READDIR_BATCH: usize = 128;
 
+/// Write-only opens bypass the kernel's page cache: every write comes to the spool anyway,
+/// and not filling a second copy of the file in memory is what makes large writes fast.
+const WRITE_ONLY: FopenFlags = FopenFlags::FOPEN_DIRECT_IO;
+
 pub struct FuseAdapter<R: Remote> {
     core: Arc<Fs<R>>,
     rt: tokio::runtime::Handle,
@@ -76,7 +80,10 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
             | InitFlags::FUSE_READDIRPLUS_AUTO
             | InitFlags::FUSE_PARALLEL_DIROPS
             | InitFlags::FUSE_ATOMIC_O_TRUNC
-            | InitFlags::FUSE_BIG_WRITES;
+            | InitFlags::FUSE_BIG_WRITES
+            // We keep no setuid bits, so the kernel need not ask for security.capability on
+            // every write (it sets SB_NOSEC with this flag).
+            | InitFlags::FUSE_HANDLE_KILLPRIV_V2;
         let _ = config.add_capabilities(wanted & config.capabilities());
         if let Err(max) = config.set_max_readahead(1 << 20) {
             // The kernel offers less at init; the mount raises it afterwards through sysfs.
@@ -125,11 +132,14 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
             }
             OpenAccMode::O_WRONLY | OpenAccMode::O_RDWR => Access::Write,
         };
+        let write_only = flags.acc_mode() == OpenAccMode::O_WRONLY;
         let core = self.core.clone();
         self.rt.spawn(async move {
             match core.open(ino.0, access).await {
                 Ok(fh) => {
-                    let flags = if core.keeps_cache(fh) {
+                    let flags = if write_only {
+                        WRITE_ONLY
+                    } else if core.keeps_cache(fh) {
                         FopenFlags::FOPEN_KEEP_CACHE
                     } else {
                         FopenFlags::empty()
@@ -148,9 +158,14 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         name: &OsStr,
         _mode: u32,
         _umask: u32,
-        _flags: i32,
+        flags: i32,
         reply: ReplyCreate,
     ) {
+        let open_flags = if flags & libc::O_ACCMODE == libc::O_WRONLY {
+            WRITE_ONLY
+        } else {
+            FopenFlags::empty()
+        };
         let core = self.core.clone();
         let name = utf8(name);
         self.rt.spawn(async move {
@@ -164,7 +179,7 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
                     &attr(&e.stat),
                     Generation(0),
                     FileHandle(fh),
-                    FopenFlags::empty(),
+                    open_flags,
                 ),
                 Err(e) => reply.error(fail(&e)),
             }
@@ -183,6 +198,12 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         _lock_owner: Option<fuser::LockOwner>,
         reply: ReplyWrite,
     ) {
+        // The common case (the spool holds the file) is a pwrite, done here without a copy.
+        match self.core.write_now(fh.0, offset, data) {
+            Some(Ok(n)) => return reply.written(n),
+            Some(Err(e)) => return reply.error(fail(&e)),
+            None => {}
+        }
         let core = self.core.clone();
         let data = data.to_vec();
         self.rt.spawn(async move {
@@ -204,7 +225,7 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         _atime: Option<TimeOrNow>,
         mtime: Option<TimeOrNow>,
         _ctime: Option<std::time::SystemTime>,
-        _fh: Option<FileHandle>,
+        fh: Option<FileHandle>,
         _crtime: Option<std::time::SystemTime>,
         _chgtime: Option<std::time::SystemTime>,
         _bkuptime: Option<std::time::SystemTime>,
@@ -220,7 +241,7 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         self.rt.spawn(async move {
             let done = async {
                 if let Some(size) = size {
-                    core.truncate(ino.0, size).await?;
+                    core.truncate(ino.0, size, fh.map(|f| f.0)).await?;
                 }
                 if let Some(mtime) = mtime {
                     core.set_mtime(ino.0, mtime).await?;
@@ -383,7 +404,7 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         // Every `close` flushes: a written file is uploaded before `close` returns.
         let core = self.core.clone();
         self.rt.spawn(async move {
-            match core.sync_file(fh.0).await {
+            match core.flush(fh.0).await {
                 Ok(()) => reply.ok(),
                 Err(e) => reply.error(fail(&e)),
             }

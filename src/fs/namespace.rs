@@ -169,6 +169,13 @@ impl<R: Remote> Fs<R> {
 
     /// Deletes `ino` (named `name` in `parent`): to the recycle bin, or for good from it.
     async fn remove_item(&self, parent: Ino, name: &str, ino: Ino) -> FsResult<()> {
+        // An upload of this file in progress finishes first (it decides whether the item is
+        // at the store), and none starts until it is gone.
+        let state = self.write_state(ino);
+        let mut guard = match &state {
+            Some(st) => Some(st.data.lock().await),
+            None => None,
+        };
         let p = self.inode(parent)?;
         let i = self.inode(ino)?;
         match (&p.origin, &i.origin) {
@@ -182,6 +189,13 @@ impl<R: Remote> Fs<R> {
             (_, Origin::Local(_)) => {}
             _ => return Err(FsError::NotFound),
         }
+        if let Some(d) = guard.as_deref_mut() {
+            d.dirty = false;
+            if let Some(spool) = d.spool.take() {
+                spool.remove();
+            }
+        }
+        drop(guard);
         self.discard_writes(ino).await;
         self.inodes.lock().expect("inode lock").detach(ino);
         self.edit_listing(parent, |s| {
@@ -235,6 +249,13 @@ impl<R: Remote> Fs<R> {
                         (FsError::Denied, Origin::SharedWithMe) => Ok(String::new()),
                         (e, _) => Err(e),
                     })?;
+                // An upload of the source in progress finishes first (its name and id are
+                // decided then), and none starts until the rename is done.
+                let state = self.write_state(src);
+                let mut guard = match &state {
+                    Some(st) => Some(st.data.lock().await),
+                    None => None,
+                };
                 let s = self.inode(src)?;
                 if let Some(dst) = dst {
                     let d = self.inode(dst)?;
@@ -248,7 +269,10 @@ impl<R: Remote> Fs<R> {
                         (NodeKind::Document, NodeKind::Document) => {
                             if matches!(d.origin, Origin::Remote(_)) {
                                 let from = (parent, name, src, &s);
-                                return self.replace(from, new_parent, new_name, dst, &d).await;
+                                let written = state.as_deref().zip(guard.as_deref_mut());
+                                return self
+                                    .replace(from, written, (new_parent, new_name, dst, &d))
+                                    .await;
                             }
                             // The target is not at the store yet: it just goes away.
                             self.remove_item(new_parent, new_name, dst).await?;
@@ -363,13 +387,12 @@ impl<R: Remote> Fs<R> {
 
     /// Renames document `src` over document `dst`: the source's content becomes a new version
     /// of the target, and the source goes away.
+    /// `written`: the source's write state, locked by the caller.
     async fn replace(
         &self,
         (parent, name, src, s): (Ino, &str, Ino, &Inode),
-        new_parent: Ino,
-        new_name: &str,
-        dst: Ino,
-        d: &Inode,
+        written: Option<(&super::write::WriteState, &mut Spooled)>,
+        (new_parent, new_name, dst, d): (Ino, &str, Ino, &Inode),
     ) -> FsResult<()> {
         let target = d.node.clone().ok_or(FsError::Stale(dst))?;
         self.discard_writes(dst).await;
@@ -379,21 +402,16 @@ impl<R: Remote> Fs<R> {
                 self.inodes.lock().expect("inode lock").bind(src, target);
                 self.settle_move(parent, name, src, new_parent, new_name)
                     .await;
-                if let Some(state) = self.write_state(src) {
+                if let Some((state, data)) = written {
                     if state.writers() == 0 {
-                        let mut data = state.data.lock().await;
-                        self.upload(src, &mut data).await?;
+                        self.upload(src, data).await?;
                     }
                 }
                 Ok(())
             }
             Origin::Remote(src_id) => {
                 let src_node = s.node.clone().ok_or(FsError::Stale(src))?;
-                let state = self.write_state(src);
-                let mut guard = match &state {
-                    Some(st) => Some(st.data.lock().await),
-                    None => None,
-                };
+                let guard = written.map(|(_, data)| data);
                 let mut fetched = Spooled::default();
                 let mtime = self.stat_of(src, &self.inode(src)?).mtime;
                 let (path, size) = match guard.as_deref() {
@@ -431,10 +449,9 @@ impl<R: Remote> Fs<R> {
                     spool.remove();
                 }
                 let node = result?;
-                if let Some(data) = guard.as_deref_mut() {
+                if let Some(data) = guard {
                     data.dirty = false;
                 }
-                drop(guard);
                 self.remote.delete(src_id, NodeKind::Document).await?;
                 self.record_upload(src, node);
                 self.settle_move(parent, name, src, new_parent, new_name)

@@ -109,7 +109,7 @@ impl<R: Remote> Fs<R> {
             if d.spool.is_none() {
                 d.spool = Some(self.spool.create().map_err(io)?);
             }
-            d.spool.as_ref().expect("just set").set_len(0).map_err(io)?;
+            d.spool.as_mut().expect("just set").set_len(0).map_err(io)?;
             d.size = 0;
             if was != 0 || d.dirty {
                 d.dirty = true;
@@ -148,7 +148,7 @@ impl<R: Remote> Fs<R> {
         }
         let i = self.inode(ino)?;
         let node = i.node.as_ref().ok_or(FsError::Stale(ino))?;
-        let spool = self.spool.create().map_err(io)?;
+        let mut spool = self.spool.create().map_err(io)?;
         if let Some(version) = &node.version {
             let mut stream = self.remote.read(&node.id, version, 0..node.size).await?;
             let mut at = 0u64;
@@ -171,20 +171,48 @@ impl<R: Remote> Fs<R> {
     }
 
     pub async fn write(&self, fh: u64, offset: u64, data: &[u8]) -> FsResult<u32> {
+        let (open, state) = self.writer(fh)?;
+        let mut d = state.data.lock().await;
+        self.load(open.ino, &mut d).await?;
+        Self::write_spooled(&state, &mut d, offset, data)
+    }
+
+    /// The write, done at once if nothing has to wait (the spool holds the content and nobody
+    /// else holds it): the adapter then needs neither a task nor a copy of the data. `None`:
+    /// call [`Fs::write`].
+    pub fn write_now(&self, fh: u64, offset: u64, data: &[u8]) -> Option<FsResult<u32>> {
+        let (_, state) = match self.writer(fh) {
+            Ok(w) => w,
+            Err(e) => return Some(Err(e)),
+        };
+        let mut d = state.data.try_lock().ok()?;
+        d.spool.as_ref()?;
+        Some(Self::write_spooled(&state, &mut d, offset, data))
+    }
+
+    fn writer(&self, fh: u64) -> FsResult<(Arc<super::file::OpenFile>, Arc<WriteState>)> {
         let open = self.open_file(fh)?;
         if !open.writable {
             return Err(FsError::BadHandle);
         }
         let state = self.write_state(open.ino).ok_or(FsError::BadHandle)?;
-        let mut d = state.data.lock().await;
-        self.load(open.ino, &mut d).await?;
-        let spool = d.spool.as_ref().expect("loaded");
+        open.wrote.store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok((open, state))
+    }
+
+    fn write_spooled(
+        state: &WriteState,
+        d: &mut Spooled,
+        offset: u64,
+        data: &[u8],
+    ) -> FsResult<u32> {
+        let spool = d.spool.as_mut().expect("loaded");
         spool.write_at(offset, data).map_err(io)?;
         d.size = d.size.max(offset + data.len() as u64);
         d.dirty = true;
         d.mtime = Some(SystemTime::now());
         d.mtime_set = false;
-        state.show(&d);
+        state.show(d);
         Ok(data.len() as u32)
     }
 
@@ -206,8 +234,12 @@ impl<R: Remote> Fs<R> {
         Ok(Some(spool.read_at(offset, len).map_err(io)?.into()))
     }
 
-    /// Changes the size of a file; without a writer open, the change is uploaded at once.
-    pub async fn truncate(&self, ino: Ino, size: u64) -> FsResult<()> {
+    /// Changes the size of a file (`fh`: through that handle, as `ftruncate`); without a writer
+    /// open, the change is uploaded at once.
+    pub async fn truncate(&self, ino: Ino, size: u64, fh: Option<u64>) -> FsResult<()> {
+        if let Some(open) = fh.and_then(|fh| self.open_file(fh).ok()) {
+            open.wrote.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         let i = self.inode(ino)?;
         if i.kind == NodeKind::Folder {
             return Err(FsError::IsDir);
@@ -219,7 +251,7 @@ impl<R: Remote> Fs<R> {
             self.load(ino, &mut d).await?;
             if d.size != size {
                 d.spool
-                    .as_ref()
+                    .as_mut()
                     .expect("loaded")
                     .set_len(size)
                     .map_err(io)?;
@@ -243,20 +275,26 @@ impl<R: Remote> Fs<R> {
     /// Sets the modification time: kept for the upload while the file is dirty, else recorded
     /// at the store for the current version.
     pub async fn set_mtime(&self, ino: Ino, mtime: SystemTime) -> FsResult<()> {
-        let i = self.inode(ino)?;
-        if let Some(state) = self.write_state(ino) {
-            let mut d = state.data.lock().await;
+        // Held to the end, so no upload starts (or is half done) while the time is recorded.
+        let state = self.write_state(ino);
+        let mut guard = match &state {
+            Some(st) => Some(st.data.lock().await),
+            None => None,
+        };
+        if let (Some(st), Some(d)) = (&state, guard.as_deref_mut()) {
             if d.dirty {
                 d.mtime = Some(mtime);
                 d.mtime_set = true;
-                state.show(&d);
+                st.show(d);
                 return Ok(());
             }
             if d.spool.is_some() {
                 d.mtime = Some(mtime);
-                state.show(&d);
+                st.show(d);
             }
         }
+        // Read after the lock: an upload that just finished made the file a document.
+        let i = self.inode(ino)?;
         let Some(node) = i.node.as_ref() else {
             return Ok(());
         };
@@ -291,12 +329,35 @@ impl<R: Remote> Fs<R> {
         self.upload(open.ino, &mut d).await
     }
 
-    /// A writer handle closed: a clean state with no writers left is dropped.
+    /// `flush` (every `close`, of every duplicate of a descriptor): uploads the file if this
+    /// handle wrote to it. A handle that has not written yet leaves the upload to a later
+    /// `close` or to `release` — shells and `dd` open a file, duplicate the descriptor and close
+    /// the original before writing, which must not make an empty version.
+    pub async fn flush(&self, fh: u64) -> FsResult<()> {
+        let open = self.open_file(fh)?;
+        if !open.wrote.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
+        self.sync_file(fh).await
+    }
+
+    /// A writer handle closed: a dirty file nobody writes any more is uploaded (a file created
+    /// or truncated by `open` and never written: `touch`, `: > f`); a clean state with no
+    /// writers left is dropped.
     pub(super) async fn release_writer(&self, ino: Ino) {
         if let Some(state) = self.write_state(ino) {
-            state
+            if state
                 .writers
-                .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                .fetch_sub(1, std::sync::atomic::Ordering::SeqCst)
+                == 1
+            {
+                let mut d = state.data.lock().await;
+                if d.dirty && state.writers() == 0 {
+                    if let Err(e) = self.upload(ino, &mut d).await {
+                        tracing::error!(ino, error = %e, "upload after the last close failed");
+                    }
+                }
+            }
             self.drop_if_idle(ino, &state).await;
         }
     }
@@ -367,12 +428,13 @@ impl<R: Remote> Fs<R> {
             }
             _ => return Err(FsError::IsDir),
         };
-        let spool = d.spool.as_ref().ok_or(FsError::Stale(ino))?;
+        let size = d.size;
+        let spool = d.spool.as_mut().ok_or(FsError::Stale(ino))?;
         let mtime = d.mtime.unwrap_or_else(SystemTime::now);
         let up = Upload {
             target,
             path: spool.path().to_owned(),
-            size: d.size,
+            size,
             modified: mtime,
             created: i.node.as_ref().map(|n| n.ctime),
         };
@@ -380,17 +442,21 @@ impl<R: Remote> Fs<R> {
             Ok(node) => {
                 d.dirty = false;
                 d.mtime = Some(node.mtime);
-                spool.forget_sidecar();
+                if let Some(spool) = &d.spool {
+                    spool.forget_sidecar();
+                }
                 self.record_upload(ino, node);
                 Ok(())
             }
             Err(e) => {
-                spool.describe(&serde_json::json!({
-                    "name": i.name,
-                    "target": format!("{:?}", up.target),
-                    "size": d.size,
-                    "error": e.to_string(),
-                }));
+                if let Some(spool) = d.spool.as_mut() {
+                    spool.describe(&serde_json::json!({
+                        "name": i.name,
+                        "target": format!("{:?}", up.target),
+                        "size": size,
+                        "error": e.to_string(),
+                    }));
+                }
                 Err(e)
             }
         }

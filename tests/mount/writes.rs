@@ -105,6 +105,10 @@ fn rsync_backups_resend_nothing_and_changed_files_become_versions() {
         assert_eq!(&api.id_at(&root, &format!("backup/{rel}")), id, "{rel}");
         assert_eq!(api.versions(id).len(), 2, "{rel}");
     }
+    // The times are at the store, not only in this mount's memory.
+    drop(mount);
+    let mount = Mount::new(&server, ALICE, &[]);
+    let dst = mount.path.join("backup");
     assert_eq!(rsync_stats(src.path(), &dst), 0);
     // Nothing of rsync's temporary files is left, at the store or in the bin.
     let (_, _, bin) = api.me();
@@ -325,4 +329,76 @@ fn a_dead_server_at_close_fails_the_close_and_keeps_the_data() {
         "spool: {kept:?}\n{}",
         mount.log()
     );
+}
+
+#[test]
+fn touch_after_upload_persists_to_the_nanosecond() {
+    let server = Server::start();
+    let api = Api::new(&server.base, ALICE);
+    let (_, root, _) = api.me();
+    let mount = Mount::new(&server, ALICE, &[]);
+    let path = mount.path.join("stamped.txt");
+    std::fs::write(&path, b"content\n").unwrap();
+    let doc = api.id_at(&root, "stamped.txt");
+    run(Command::new("touch")
+        .args(["-m", "-d", "2021-05-06 07:08:09.123456789 UTC"])
+        .arg(&path));
+    let expected = std::time::UNIX_EPOCH + std::time::Duration::new(1_620_284_889, 123_456_789);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        expected
+    );
+    drop(mount);
+    let mount = Mount::new(&server, ALICE, &[]);
+    let path = mount.path.join("stamped.txt");
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        expected
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"content\n");
+    // Setting a time is not a new version.
+    assert_eq!(api.versions(&doc).len(), 1);
+}
+
+#[test]
+fn shell_redirections_and_dd_make_one_version_per_write() {
+    let server = Server::start();
+    let api = Api::new(&server.base, ALICE);
+    let (_, root, _) = api.me();
+    let doc = api.upload(&root, "existing.txt", b"old\n");
+    let mount = Mount::new(&server, ALICE, &[]);
+    let sh = |script: &str| {
+        run(Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .current_dir(&mount.path))
+    };
+    sh("echo new > fresh.txt");
+    sh("echo replaced > existing.txt");
+    sh("dd if=/dev/zero of=zeros.bin bs=4096 count=3 status=none");
+    assert_eq!(
+        std::fs::read(mount.path.join("existing.txt")).unwrap(),
+        b"replaced\n"
+    );
+    assert_eq!(
+        api.versions(&doc).len(),
+        2,
+        "old + replaced, no empty version between"
+    );
+    let fresh = api.id_at(&root, "fresh.txt");
+    assert_eq!(api.versions(&fresh).len(), 1);
+    let zeros = api.id_at(&root, "zeros.bin");
+    assert_eq!(api.versions(&zeros).len(), 1);
+    assert_eq!(api.versions(&zeros)[0]["Size"], 12288);
+    // A file made only by open (touch) reaches the store when its last descriptor closes.
+    sh("touch empty.txt");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !api
+        .children(&root)
+        .iter()
+        .any(|c| c["LatestVersionMetadata"]["Name"] == "empty.txt")
+    {
+        assert!(std::time::Instant::now() < deadline, "{}", mount.log());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

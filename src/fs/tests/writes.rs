@@ -113,9 +113,9 @@ async fn truncate_without_an_open_file_uploads_at_once() {
     let id = r.put(&r.root_id(), "f", b"0123456789", t(1)).unwrap();
     let fs = mount(&r, LONG).await;
     let f = ino_of(&fs, "f").await;
-    fs.truncate(f, 4).await.unwrap();
+    fs.truncate(f, 4, None).await.unwrap();
     assert_eq!(r.content(&id), b"0123");
-    fs.truncate(f, 6).await.unwrap();
+    fs.truncate(f, 6, None).await.unwrap();
     assert_eq!(r.content(&id), b"0123\0\0");
     assert_eq!(fs.getattr(f).await.unwrap().size, 6);
 }
@@ -343,7 +343,11 @@ async fn viewers_cannot_create_write_or_delete() {
         FsError::Denied,
         libc::EACCES
     );
-    assert_fails!(fs.truncate(doc, 0).await, FsError::Denied, libc::EACCES);
+    assert_fails!(
+        fs.truncate(doc, 0, None).await,
+        FsError::Denied,
+        libc::EACCES
+    );
     assert_fails!(fs.unlink(p, "doc").await, FsError::Denied, libc::EACCES);
     let shared = ino_of(&fs, "Shared with me").await;
     assert_fails!(fs.create(shared, "x").await, FsError::Denied, libc::EACCES);
@@ -397,4 +401,35 @@ async fn a_failed_upload_keeps_the_data_and_a_later_flush_sends_it() {
         0,
         "clean spools are removed"
     );
+}
+
+#[tokio::test]
+async fn a_rename_during_the_upload_at_release_lands_under_the_new_name() {
+    let r = MemoryRemote::new("alice");
+    let fs = Arc::new(mount(&r, LONG).await);
+    let (_, fh) = fs.create(ROOT, ".tmp.XXXX").await.unwrap();
+    // Nothing written: the upload happens at release (as `touch` or an empty rsync file).
+    fs.flush(fh).await.unwrap();
+    assert!(
+        r.list_all(&Collection::Folder(r.root_id()))
+            .unwrap()
+            .is_empty()
+    );
+    r.set_latency(Duration::from_millis(100));
+    let releasing = {
+        let fs = fs.clone();
+        tokio::spawn(async move { fs.release(fh).await })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    fs.rename(ROOT, ".tmp.XXXX", ROOT, "final", false)
+        .await
+        .unwrap();
+    releasing.await.unwrap();
+    let names: Vec<_> = r
+        .list_all(&Collection::Folder(r.root_id()))
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name)
+        .collect();
+    assert_eq!(names, ["final"]);
 }

@@ -93,7 +93,9 @@ impl BlobDir {
         S: Stream<Item = Result<Bytes, E>>,
         E: std::fmt::Display,
     {
-        let mut file = tokio::fs::File::create(path).await?;
+        // Whatever the frames' sizes, the file gets 1 MiB writes (each a blocking-pool trip).
+        let mut file =
+            tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::create(path).await?);
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let mut body = std::pin::pin!(body);
@@ -113,7 +115,7 @@ impl BlobDir {
             });
         }
         file.flush().await?;
-        file.sync_all().await?;
+        file.get_ref().sync_all().await?;
         Ok(Stored {
             size,
             sha256: hex::encode(hasher.finalize()),
