@@ -339,6 +339,43 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         });
     }
 
+    fn symlink(
+        &self,
+        _req: &Request,
+        _parent: INodeNo,
+        _link_name: &OsStr,
+        _target: &std::path::Path,
+        reply: ReplyEntry,
+    ) {
+        // Stores hold folders and documents only (SEMANTICS.md).
+        reply.error(Errno::EPERM);
+    }
+
+    fn link(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _newparent: INodeNo,
+        _newname: &OsStr,
+        reply: ReplyEntry,
+    ) {
+        reply.error(Errno::EPERM);
+    }
+
+    fn mknod(
+        &self,
+        _req: &Request,
+        _parent: INodeNo,
+        _name: &OsStr,
+        _mode: u32,
+        _umask: u32,
+        _rdev: u32,
+        reply: ReplyEntry,
+    ) {
+        // Regular files arrive through `create`; devices, FIFOs and sockets cannot be stored.
+        reply.error(Errno::EPERM);
+    }
+
     fn fsync(
         &self,
         _req: &Request,

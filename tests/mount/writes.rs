@@ -281,7 +281,7 @@ fn rm_recycles_mv_out_of_the_bin_restores_and_rm_in_the_bin_purges() {
 }
 
 #[test]
-fn viewers_get_eacces_for_every_write() {
+fn viewers_get_eacces_for_every_write_and_links_get_eperm() {
     let server = Server::start();
     let (alice, bob) = (Api::new(&server.base, ALICE), Api::new(&server.base, BOB));
     let (alice_id, _, _) = alice.me();
@@ -299,6 +299,19 @@ fn viewers_get_eacces_for_every_write() {
     eacces(std::fs::create_dir(dir.join("sub")));
     eacces(std::fs::remove_file(dir.join("doc.txt")));
     eacces(std::fs::rename(dir.join("doc.txt"), dir.join("moved.txt")));
+    // Links and special files cannot be stored anywhere.
+    let eperm = |r: std::io::Result<()>| {
+        assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::EPERM));
+    };
+    eperm(std::os::unix::fs::symlink(
+        "target",
+        mount.path.join("link"),
+    ));
+    std::fs::write(mount.path.join("mine"), b"m").unwrap();
+    eperm(std::fs::hard_link(
+        mount.path.join("mine"),
+        mount.path.join("hard"),
+    ));
     assert_eq!(std::fs::read(dir.join("doc.txt")).unwrap(), b"read only\n");
 }
 
