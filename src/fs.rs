@@ -14,6 +14,7 @@ pub mod names;
 pub mod namespace;
 pub mod read;
 pub mod spool;
+pub mod upload;
 pub mod write;
 
 use std::collections::HashMap;

@@ -1,0 +1,114 @@
+//! Uploads of written files: choosing the target (a new document in the parent folder, or a new
+//! version of the document the inode stands for), calling `Remote::upload`, recording an exact
+//! mtime the upload could carry only to the millisecond, and binding the inode to the result.
+//! A failed upload leaves the spool with a sidecar (see `spool.rs`) and the state dirty.
+
+use std::time::SystemTime;
+
+use super::inode::{Ino, Origin};
+use super::write::{Spooled, to_millis};
+use super::{Fs, FsError, FsResult, names};
+use crate::remote::{NodeKind, Remote, RemoteId, Upload, UploadTarget};
+
+impl<R: Remote> Fs<R> {
+    /// The remote folder id of a directory inode that may hold new items.
+    pub(super) fn folder_id(&self, dir: Ino) -> FsResult<RemoteId> {
+        let i = self.inode(dir)?;
+        match &i.origin {
+            Origin::Root => Ok(self.roots.root.clone()),
+            Origin::Remote(id) if i.kind == NodeKind::Folder => Ok(id.clone()),
+            Origin::Remote(_) => Err(FsError::NotDir),
+            Origin::RecycleBin | Origin::SharedWithMe => Err(FsError::Denied),
+            Origin::Local(_) | Origin::Gone => Err(FsError::NotFound),
+        }
+    }
+
+    /// Uploads `d` if dirty, and records the result.
+    pub(super) async fn upload(&self, ino: Ino, d: &mut Spooled) -> FsResult<()> {
+        if !d.dirty {
+            return Ok(());
+        }
+        let i = self.inode(ino)?;
+        let target = match &i.origin {
+            Origin::Local(_) => UploadTarget::NewDocument {
+                parent: self.folder_id(i.parent)?,
+                name: names::to_remote(&i.name),
+            },
+            Origin::Remote(id) => UploadTarget::NewVersion { doc: id.clone() },
+            // Deleted while open: what is written goes nowhere, as with an unlinked file.
+            Origin::Gone => {
+                d.dirty = false;
+                return Ok(());
+            }
+            _ => return Err(FsError::IsDir),
+        };
+        let size = d.size;
+        let spool = d.spool.as_mut().ok_or(FsError::Stale(ino))?;
+        let mtime = d.mtime.unwrap_or_else(SystemTime::now);
+        let up = Upload {
+            target,
+            path: spool.path().to_owned(),
+            size,
+            modified: mtime,
+            created: i.node.as_ref().map(|n| n.ctime),
+        };
+        match self.upload_and_stamp(&up, d.mtime_set).await {
+            Ok(node) => {
+                d.dirty = false;
+                d.mtime = Some(node.mtime);
+                if let Some(spool) = &d.spool {
+                    spool.forget_sidecar();
+                }
+                self.record_upload(ino, node);
+                Ok(())
+            }
+            Err(e) => {
+                if let Some(spool) = d.spool.as_mut() {
+                    spool.describe(&serde_json::json!({
+                        "name": i.name,
+                        "target": format!("{:?}", up.target),
+                        "size": size,
+                        "error": e.to_string(),
+                    }));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Uploads, then records an exact mtime the upload could only carry to the millisecond
+    /// (when it was set explicitly: `cp -a`, `touch -d`).
+    pub(super) async fn upload_and_stamp(
+        &self,
+        up: &Upload,
+        exact_mtime: bool,
+    ) -> FsResult<crate::remote::Node> {
+        let mut node = self.remote.upload(up).await?;
+        if exact_mtime && to_millis(up.modified) != up.modified {
+            if let Some(version) = &node.version {
+                match self.remote.set_mtime(&node.id, version, up.modified).await {
+                    Ok(()) => node.mtime = up.modified,
+                    Err(e) => tracing::warn!(error = %e, "could not record an exact mtime"),
+                }
+            }
+        } else {
+            node.mtime = to_millis(up.modified);
+        }
+        Ok(node)
+    }
+
+    /// Makes the inode stand for the uploaded document and tells the page-cache logic its
+    /// version is the one the kernel has cached.
+    pub(super) fn record_upload(&self, ino: Ino, node: crate::remote::Node) {
+        let version = node.version.clone();
+        let displaced = self.inodes.lock().expect("inode lock").bind(ino, node);
+        if let Some(old) = displaced {
+            tracing::debug!(ino, old, "an inode took over a document from another");
+        }
+        let mut seen = self.opened_versions.lock().expect("version lock");
+        match version {
+            Some(v) => seen.insert(ino, v),
+            None => seen.remove(&ino),
+        };
+    }
+}
