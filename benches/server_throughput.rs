@@ -316,6 +316,7 @@ fn server_config(tmp: &Path) -> Res<ServerConfig> {
         url_ttl: Duration::from_secs(3600),
         faults: FaultSettings::default(),
         import: Some((import, USER.into())),
+        ld_session_timeout: docsfs::server::logicaldoc::DEFAULT_TIMEOUT,
     })
 }
 

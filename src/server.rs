@@ -1,13 +1,15 @@
 //! `docsfs serve`: the embedded document server. It speaks the Amazon WorkDocs REST API
 //! (exactly per the vendored service model) over SQLite and a blob folder, serves content through
 //! signed, expiring URLs, and injects latency and faults on demand. Every docsfs test and every
-//! user's first run talks to it.
+//! user's first run talks to it. LogicalDOC's REST API (`logicaldoc`) is being added over the
+//! same store: so far its authentication and sessions.
 
 pub mod auth;
 pub mod content;
 pub mod error;
 pub mod faults;
 pub mod import;
+pub mod logicaldoc;
 pub mod stats;
 pub mod store;
 pub mod urls;
@@ -48,6 +50,8 @@ pub struct ServerConfig {
     pub faults: FaultSettings,
     /// Load this local tree into that user's root folder before serving.
     pub import: Option<(PathBuf, String)>,
+    /// Idle time after which a LogicalDOC session expires.
+    pub ld_session_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +168,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         url_ttl_secs: config.url_ttl.as_secs().max(1) as i64,
     };
     let faults = Faults::new(config.faults);
-    let router = routes(app, faults);
+    let router = routes(app, faults, config.ld_session_timeout);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(
@@ -183,7 +187,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     })
 }
 
-fn routes(app: AppState, faults: Arc<Faults>) -> Router {
+fn routes(app: AppState, faults: Arc<Faults>, ld_session_timeout: Duration) -> Router {
     let content = Router::new()
         .route(
             "/blobs/{VersionId}",
@@ -199,8 +203,10 @@ fn routes(app: AppState, faults: Arc<Faults>) -> Router {
     let stats = Router::new()
         .route("/_docsfs/stats", get(stats::get_stats))
         .with_state(app.stats.clone());
+    let logicaldoc = logicaldoc::router(app.clone(), ld_session_timeout);
     workdocs::router(app)
         .merge(content)
+        .merge(logicaldoc)
         .fallback(unknown_operation)
         .layer(middleware::from_fn_with_state(faults, faults::inject))
         .merge(control)

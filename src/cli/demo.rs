@@ -63,6 +63,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         url_ttl: Duration::from_secs(900),
         faults: FaultSettings::default(),
         import: None,
+        ld_session_timeout: crate::server::logicaldoc::DEFAULT_TIMEOUT,
     };
     let running = server::start(config)
         .await

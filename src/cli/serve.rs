@@ -43,6 +43,10 @@ pub struct ServeArgs {
     /// The user whose root folder receives --import.
     #[arg(long = "as", value_name = "NAME", requires = "import")]
     import_as: Option<String>,
+    /// Idle time after which a LogicalDOC API session (sid) expires, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = server::logicaldoc::DEFAULT_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    ld_session_timeout: u64,
 }
 
 fn split_pair(s: &str, what: &str) -> anyhow::Result<(String, String)> {
@@ -83,6 +87,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         url_ttl: Duration::from_secs(args.url_ttl),
         faults,
         import: args.import.zip(args.import_as),
+        ld_session_timeout: Duration::from_secs(args.ld_session_timeout),
     };
     let running = server::start(config).await?;
     let mut out = tokio::io::stdout();

@@ -55,6 +55,7 @@ impl TestServer {
             url_ttl: opts.url_ttl.unwrap_or(Duration::from_secs(900)),
             faults: opts.faults,
             import: opts.import.map(|src| (src, "alice".to_owned())),
+            ld_session_timeout: docsfs::server::logicaldoc::DEFAULT_TIMEOUT,
         };
         let running = server::start(config).await.expect("server starts");
         Self {

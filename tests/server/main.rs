@@ -10,6 +10,7 @@ mod fixtures;
 mod harness;
 mod identity;
 mod import;
+mod logicaldoc_auth;
 mod model;
 mod paging;
 mod persistence;

@@ -120,6 +120,31 @@ pub fn by_username(c: &Connection, name: &str) -> Result<Option<UserRow>, ApiErr
     .optional()?)
 }
 
+/// The user named `name` if `secret` is its token: for password logins (LogicalDOC's API). The
+/// digest is computed and compared in constant time whether or not the user exists.
+pub fn check_password(
+    c: &Connection,
+    name: &str,
+    secret: &str,
+) -> Result<Option<UserRow>, ApiError> {
+    let given = token_digest(secret);
+    let found = c
+        .query_row(
+            &format!("SELECT {USER_COLUMNS}, token_sha256 FROM users WHERE username = ?1"),
+            [name],
+            |r| Ok((UserRow::from_row(r)?, r.get::<_, Option<String>>(6)?)),
+        )
+        .optional()?;
+    Ok(found.and_then(|(user, stored)| {
+        let stored = stored?;
+        constant_time_eq(given.as_bytes(), stored.as_bytes()).then_some(user)
+    }))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Bytes of ACTIVE, undeleted versions of documents the user owns.
 pub fn storage_used(c: &Connection, user_id: &str) -> Result<i64, ApiError> {
     Ok(c.query_row(

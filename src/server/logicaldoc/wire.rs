@@ -1,0 +1,51 @@
+//! LogicalDOC's wire conventions for what the auth slice answers: raw-text strings, 204 for
+//! `void`, 401 with a Basic challenge for missing or dead credentials, and a plain-text 500 for
+//! everything that throws (the real server has no exception mapper, so no JSON error bodies).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::server::error::ApiError;
+
+/// A `String` result: raw text.
+pub fn text(s: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], s).into_response()
+}
+
+/// A `void` result.
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Missing or bad credentials, an unknown or expired sid: 401, a Basic challenge, no body.
+pub fn unauthorized() -> Response {
+    let mut resp = StatusCode::UNAUTHORIZED.into_response();
+    resp.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"Security Realm\""),
+    );
+    resp
+}
+
+/// A failed login (`AuthenticationException`, unmapped): 500 with a short text body.
+pub fn authentication_failed() -> Response {
+    failure("Authentication failed")
+}
+
+/// Any other exception: 500 with a short text body.
+pub fn failure(message: &str) -> Response {
+    let body = format!("{message}\n");
+    let headers = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+    (StatusCode::INTERNAL_SERVER_ERROR, headers, body).into_response()
+}
+
+/// A store failure while serving a LogicalDOC call: logged, answered as a 500.
+pub fn store_failure(e: &ApiError) -> Response {
+    tracing::error!(error = %e, "LogicalDOC call failed");
+    failure("The call failed on the server; see server log for details.")
+}
+
+/// `/services/rest/…` paths no service has: 404, no body (never a WorkDocs JSON error).
+pub async fn not_found() -> Response {
+    StatusCode::NOT_FOUND.into_response()
+}
