@@ -24,7 +24,7 @@ pub use config::{ConfigError, WorkDocsAuth, WorkDocsConfig};
 
 use crate::remote::{
     ByteStream, Collection, Node, NodeKind, Page, Relocation, Remote, RemoteError, RemoteId, Role,
-    Roots, Upload,
+    Roots, Upload, UploadTarget,
 };
 use content::{Opened, Source, UrlCache};
 use transport::{Credentials, Deadline, Transport};
@@ -62,7 +62,19 @@ pub struct WorkDocsRemote {
     admin_root: Option<String>,
     identity: OnceCell<Identity>,
     urls: UrlCache,
+    /// Documents this client created, with the mtime labels it gave them since: their labels
+    /// are known, so recording an mtime needs no GetDocument (`writes.rs`).
+    created: std::sync::Mutex<lru::LruCache<RemoteId, CreatedDoc>>,
 }
+
+/// What this client knows of a document it created.
+struct CreatedDoc {
+    version: String,
+    labels: Vec<String>,
+}
+
+/// Documents remembered in [`WorkDocsRemote::created`].
+const CREATED_REMEMBERED: usize = 4096;
 
 impl std::fmt::Debug for WorkDocsRemote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -110,6 +122,9 @@ impl WorkDocsRemote {
             admin_root,
             identity: OnceCell::new(),
             urls: UrlCache::default(),
+            created: std::sync::Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(CREATED_REMEMBERED).expect("non-zero"),
+            )),
         })
     }
 
@@ -379,7 +394,25 @@ impl Remote for WorkDocsRemote {
     }
 
     async fn upload(&self, upload: &Upload) -> Result<Node, RemoteError> {
-        self.upload_file(upload).await
+        let node = self.upload_file(upload).await?;
+        if let Some(version) = &node.version {
+            let mut created = self.created.lock().expect("created lock");
+            match &upload.target {
+                UploadTarget::NewDocument { .. } => {
+                    let known = CreatedDoc {
+                        version: version.clone(),
+                        labels: Vec::new(),
+                    };
+                    created.put(node.id.clone(), known);
+                }
+                UploadTarget::NewVersion { doc } => {
+                    if let Some(known) = created.get_mut(doc) {
+                        known.version = version.clone();
+                    }
+                }
+            }
+        }
+        Ok(node)
     }
 
     async fn set_mtime(

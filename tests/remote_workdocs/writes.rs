@@ -276,6 +276,44 @@ async fn set_mtime_is_exact_until_a_new_version() {
     s.stop().await;
 }
 
+/// Recording an mtime on a document this client created costs one call (its labels are
+/// known); on any other document a GetDocument comes first.
+#[tokio::test]
+async fn set_mtime_on_a_document_this_client_created_needs_no_lookup() {
+    let s = TestServer::start(Options::default()).await;
+    let me = s.alice().me().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let r = remote(&s.endpoint(), ALICE);
+    let path = spool(&dir, "mine", b"mine");
+    let up = upload_of(new_document(&me.root, "mine.txt"), &path, at_ns(1));
+    let node = r.upload(&up).await.expect("upload");
+    let version = node.version.clone().expect("version");
+    let before = r.api_calls();
+    r.set_mtime(&node.id, &version, at_ns(1_700_000_000_000_000_001))
+        .await
+        .expect("set");
+    assert_eq!(r.api_calls() - before, 1, "CreateLabels only");
+    let before = r.api_calls();
+    r.set_mtime(&node.id, &version, at_ns(1_700_000_000_000_000_002))
+        .await
+        .expect("again");
+    assert_eq!(r.api_calls() - before, 2, "DeleteLabels + CreateLabels");
+    let (_, items) = list_all(&r, &Collection::Folder(me.root.clone())).await;
+    assert_eq!(
+        named(&items, "mine.txt").mtime,
+        at_ns(1_700_000_000_000_000_002)
+    );
+    assert_eq!(s.alice().labels(&node.id).await.len(), 1);
+    // Another client's document: its labels are asked for first.
+    let (theirs, their_version) = s.alice().upload(&me.root, "theirs.txt", b"t").await;
+    let before = r.api_calls();
+    r.set_mtime(&theirs, &their_version, at_ns(1_700_000_000_000_000_003))
+        .await
+        .expect("theirs");
+    assert_eq!(r.api_calls() - before, 2, "GetDocument + CreateLabels");
+    s.stop().await;
+}
+
 /// A POST is sent again only when the server cannot have acted on it (429/503 or no
 /// connection); after a 500 a second CreateFolder could make a second folder.
 #[tokio::test]

@@ -120,6 +120,22 @@ impl WorkDocsRemote {
         let label = labels::mtime_label(mtime, version).ok_or_else(|| {
             RemoteError::Invalid("set mtime: only times from 1970 to 2554 can be recorded".into())
         })?;
+        let resource = format!("/api/v1/resources/{}/labels", enc(doc));
+        // A document this client created: its labels are the ones it set.
+        let known = self
+            .created
+            .lock()
+            .expect("created lock")
+            .get(doc)
+            .and_then(|d| (d.version == version).then(|| d.labels.clone()));
+        if let Some(existing) = known {
+            self.replace_mtime_labels(&resource, &existing, &label)
+                .await?;
+            if let Some(d) = self.created.lock().expect("created lock").get_mut(doc) {
+                d.labels = vec![label];
+            }
+            return Ok(());
+        }
         let target = format!("/api/v1/documents/{}", enc(doc));
         let got: wire::GetDocument = self.transport.get("GetDocument", &target).await?;
         let latest = got.metadata.latest_version_metadata.as_ref();
@@ -131,11 +147,21 @@ impl WorkDocsRemote {
             return Ok(());
         }
         let existing = got.metadata.labels.unwrap_or_default();
+        self.replace_mtime_labels(&resource, &existing, &label)
+            .await
+    }
+
+    /// Deletes the mtime labels among `existing` other than `label`, and adds `label`.
+    async fn replace_mtime_labels(
+        &self,
+        resource: &str,
+        existing: &[String],
+        label: &str,
+    ) -> Result<(), RemoteError> {
         let stale: Vec<&String> = existing
             .iter()
-            .filter(|l| l.starts_with(labels::PREFIX) && **l != label)
+            .filter(|l| l.starts_with(labels::PREFIX) && *l != label)
             .collect();
-        let resource = format!("/api/v1/resources/{}/labels", enc(doc));
         if !stale.is_empty() {
             let query: Vec<String> = stale.iter().map(|l| format!("labels={}", enc(l))).collect();
             let target = format!("{resource}?{}", query.join("&"));
@@ -143,10 +169,10 @@ impl WorkDocsRemote {
                 .send("DeleteLabels", Method::DELETE, &target, None)
                 .await?;
         }
-        if !existing.contains(&label) {
+        if !existing.iter().any(|l| l == label) {
             let body = json!({ "Labels": [label] });
             self.transport
-                .send("CreateLabels", Method::PUT, &resource, Some(body))
+                .send("CreateLabels", Method::PUT, resource, Some(body))
                 .await?;
         }
         Ok(())
