@@ -2,7 +2,7 @@
 //! (exactly per the vendored service model) over SQLite and a blob folder, serves content through
 //! signed, expiring URLs, and injects latency and faults on demand. Every docsfs test and every
 //! user's first run talks to it. LogicalDOC's REST API (`logicaldoc`) is being added over the
-//! same store: so far its authentication and sessions.
+//! same store: so far authentication, sessions and reading folders.
 
 pub mod auth;
 pub mod content;

@@ -2,11 +2,18 @@
 //! are in docs/SEMANTICS.md, "The embedded server, LogicalDOC API"). It serves the same store as
 //! the WorkDocs API, with LogicalDOC's own sessions and wire conventions: `/auth/*` logs in and
 //! out, and every other route goes through [`caller::require_session`], which puts the calling
-//! user in the request's extensions.
+//! user in the request's extensions. `/folder/*` serves the caller's folder tree ([`tree`]) with
+//! LogicalDOC's numeric ids (`store::ld_ids`).
 
 pub mod auth;
 pub mod caller;
+pub mod folders;
+pub mod paging;
+pub mod params;
+pub mod permissions;
 pub mod sessions;
+pub mod shapes;
+pub mod tree;
 pub mod wire;
 
 use std::sync::Arc;
@@ -32,10 +39,11 @@ pub fn router(app: AppState, session_timeout: Duration) -> Router {
         app,
         sessions: Arc::new(Sessions::new(session_timeout)),
     };
-    // Routes that need a session. Later services (folder, document, …) join this router.
+    // Routes that need a session. Later services (document, …) join this router.
     let authenticated = Router::new()
         .route("/services/rest/auth/getSid", get(auth::get_sid))
         .route("/services/rest/auth/renewcurrent", get(auth::renew_current))
+        .merge(folder_routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             caller::require_session,
@@ -53,4 +61,31 @@ pub fn router(app: AppState, session_timeout: Duration) -> Router {
         .route("/services/rest", any(wire::not_found))
         .route("/services/rest/{*rest}", any(wire::not_found))
         .with_state(state)
+}
+
+/// `/services/rest/folder/*` (read side), every one a GET.
+fn folder_routes() -> Router<LdState> {
+    const F: &str = "/services/rest/folder";
+    Router::new()
+        .route(&format!("{F}/getRootFolder"), get(folders::get_root_folder))
+        .route(
+            &format!("{F}/getDefaultWorkspace"),
+            get(folders::get_default_workspace),
+        )
+        .route(
+            &format!("{F}/listWorkspaces"),
+            get(folders::list_workspaces),
+        )
+        .route(&format!("{F}/getFolder"), get(folders::get_folder))
+        .route(&format!("{F}/listChildren"), get(folders::list_children))
+        .route(&format!("{F}/list"), get(folders::list))
+        .route(&format!("{F}/findByPath"), get(folders::find_by_path))
+        .route(&format!("{F}/getPath"), get(folders::get_path))
+        .route(&format!("{F}/isReadable"), get(folders::is_readable))
+        .route(&format!("{F}/isWritable"), get(folders::is_writable))
+        .route(&format!("{F}/isGranted"), get(folders::is_granted))
+        .route(
+            &format!("{F}/getAccessControlList"),
+            get(folders::get_access_control_list),
+        )
 }

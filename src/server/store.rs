@@ -7,6 +7,7 @@
 pub mod activities;
 pub mod blobs;
 pub mod documents;
+pub mod ld_ids;
 pub mod listing;
 pub mod rows;
 pub mod schema;

@@ -11,6 +11,7 @@ mod harness;
 mod identity;
 mod import;
 mod logicaldoc_auth;
+mod logicaldoc_folders;
 mod model;
 mod paging;
 mod persistence;

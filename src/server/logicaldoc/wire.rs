@@ -1,15 +1,34 @@
-//! LogicalDOC's wire conventions for what the auth slice answers: raw-text strings, 204 for
-//! `void`, 401 with a Basic challenge for missing or dead credentials, and a plain-text 500 for
-//! everything that throws (the real server has no exception mapper, so no JSON error bodies).
+//! LogicalDOC's wire conventions: raw-text strings, bare JSON booleans, JSON objects and arrays,
+//! 204 for `void` and `null`, 401 with a Basic challenge for missing or dead credentials, and a
+//! plain-text 500 for everything that throws (the real server has no exception mapper, so no JSON
+//! error bodies).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
 use crate::server::error::ApiError;
 
 /// A `String` result: raw text.
 pub fn text(s: String) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], s).into_response()
+}
+
+/// An object or list result, as JSON.
+pub fn json<T: Serialize>(value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "LogicalDOC answer not serialisable");
+            failure("The call failed on the server; see server log for details.")
+        }
+    }
+}
+
+/// A `boolean` result: a bare `true` or `false`.
+pub fn boolean(b: bool) -> Response {
+    let body = if b { "true" } else { "false" };
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// A `void` result.
@@ -47,5 +66,11 @@ pub fn store_failure(e: &ApiError) -> Response {
 
 /// `/services/rest/…` paths no service has: 404, no body (never a WorkDocs JSON error).
 pub async fn not_found() -> Response {
+    not_found_now()
+}
+
+/// 404 with no body: no service method matched (also a query parameter that is not a number of
+/// its method's type, as in JAX-RS).
+pub fn not_found_now() -> Response {
     StatusCode::NOT_FOUND.into_response()
 }

@@ -98,6 +98,19 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX resources_list_name ON resources(parent_id, state, kind, name, id);
     CREATE INDEX resources_list_date ON resources(parent_id, state, kind, modified_ms, id);
     "#,
+    // 3: LogicalDOC's numeric ids, assigned on first exposure and never reused: resources from
+    // 100 (LogicalDOC's 4 and 5 are the Default workspace and the root), users from 10.
+    r#"
+    CREATE TABLE ld_ids (
+        ld_id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        resource_id TEXT NOT NULL UNIQUE REFERENCES resources(id) ON DELETE CASCADE
+    );
+    CREATE TABLE ld_user_ids (
+        ld_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL UNIQUE REFERENCES users(id) ON DELETE CASCADE
+    );
+    INSERT INTO sqlite_sequence (name, seq) VALUES ('ld_ids', 99), ('ld_user_ids', 9);
+    "#,
 ];
 
 /// The schema version this build writes.
