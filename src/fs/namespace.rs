@@ -240,15 +240,12 @@ impl<R: Remote> Fs<R> {
                 Err(FsError::CrossDevice)
             }
             _ => {
+                // Also the case of items directly in Shared with me (a read-only folder): renaming
+                // one would rename the owner's item.
                 if !p.role.can_write() {
                     return Err(FsError::Denied);
                 }
-                self.creatable(new_parent)
-                    .or_else(|e| match (e, &np.origin) {
-                        // Renaming within Shared with me changes only the name.
-                        (FsError::Denied, Origin::SharedWithMe) => Ok(String::new()),
-                        (e, _) => Err(e),
-                    })?;
+                self.creatable(new_parent)?;
                 // An upload of the source in progress finishes first (its name and id are
                 // decided then), and none starts until the rename is done.
                 let state = self.write_state(src);

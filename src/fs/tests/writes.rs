@@ -433,3 +433,28 @@ async fn a_rename_during_the_upload_at_release_lands_under_the_new_name() {
         .collect();
     assert_eq!(names, ["final"]);
 }
+
+#[tokio::test]
+async fn shared_with_me_is_a_fence_for_moves() {
+    let alice = MemoryRemote::new("alice");
+    let bob = alice.add_user("bob").unwrap();
+    let proj = bob.mkdir(&bob.root_id(), "proj").unwrap();
+    bob.put(&proj, "doc", b"doc", t(1)).unwrap();
+    bob.share(&proj, "alice", Role::Contributor).unwrap();
+    let fs = mount(&alice, LONG).await;
+    let shared = ino_of(&fs, "Shared with me").await;
+    let p = ino_of(&fs, "Shared with me/proj").await;
+    assert_fails!(
+        fs.rename(shared, "proj", shared, "renamed", false).await,
+        FsError::Denied,
+        libc::EACCES
+    );
+    assert_fails!(
+        fs.rename(shared, "proj", ROOT, "proj", false).await,
+        FsError::CrossDevice,
+        libc::EXDEV
+    );
+    // Inside the shared folder, the role decides: a contributor may rename.
+    fs.rename(p, "doc", p, "doc2", false).await.unwrap();
+    assert_eq!(ls(&fs, "Shared with me/proj").await, ["doc2"]);
+}
