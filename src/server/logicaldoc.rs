@@ -3,10 +3,15 @@
 //! the WorkDocs API, with LogicalDOC's own sessions and wire conventions: `/auth/*` logs in and
 //! out, and every other route goes through [`caller::require_session`], which puts the calling
 //! user in the request's extensions. `/folder/*` serves the caller's folder tree ([`tree`]) with
-//! LogicalDOC's numeric ids (`store::ld_ids`).
+//! LogicalDOC's numeric ids (`store::ld_ids`); `/document/*` its documents ([`doc_tree`]) and
+//! their versions ([`versions`]); `/download` is the web app's download servlet ([`download`]).
 
 pub mod auth;
 pub mod caller;
+pub mod doc_shapes;
+pub mod doc_tree;
+pub mod documents;
+pub mod download;
 pub mod folders;
 pub mod paging;
 pub mod params;
@@ -14,6 +19,7 @@ pub mod permissions;
 pub mod sessions;
 pub mod shapes;
 pub mod tree;
+pub mod versions;
 pub mod wire;
 
 use std::sync::Arc;
@@ -39,11 +45,13 @@ pub fn router(app: AppState, session_timeout: Duration) -> Router {
         app,
         sessions: Arc::new(Sessions::new(session_timeout)),
     };
-    // Routes that need a session. Later services (document, …) join this router.
+    // Routes that need a session.
     let authenticated = Router::new()
         .route("/services/rest/auth/getSid", get(auth::get_sid))
         .route("/services/rest/auth/renewcurrent", get(auth::renew_current))
         .merge(folder_routes())
+        .merge(document_routes())
+        .route("/download", get(download::servlet))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             caller::require_session,
@@ -88,4 +96,31 @@ fn folder_routes() -> Router<LdState> {
             &format!("{F}/getAccessControlList"),
             get(folders::get_access_control_list),
         )
+}
+
+/// `/services/rest/document/*` (read side), every one a GET.
+fn document_routes() -> Router<LdState> {
+    const D: &str = "/services/rest/document";
+    Router::new()
+        .route(&format!("{D}/list"), get(documents::list))
+        .route(
+            &format!("{D}/listDocuments"),
+            get(documents::list_documents),
+        )
+        .route(
+            &format!("{D}/listPaginated"),
+            get(documents::list_paginated),
+        )
+        .route(&format!("{D}/getDocument"), get(documents::get_document))
+        .route(&format!("{D}/getDocuments"), get(documents::get_documents))
+        .route(&format!("{D}/getVersions"), get(documents::get_versions))
+        .route(&format!("{D}/getContent"), get(download::get_content))
+        .route(
+            &format!("{D}/getVersionContent"),
+            get(download::get_version_content),
+        )
+        .route(&format!("{D}/isRead"), get(documents::is_read))
+        .route(&format!("{D}/isWrite"), get(documents::is_write))
+        .route(&format!("{D}/isDownload"), get(documents::is_download))
+        .route(&format!("{D}/isGranted"), get(documents::is_granted))
 }

@@ -5,109 +5,13 @@
 //! path, permission checks and ACLs from roles, recycled folders, bad ids, and ids that stay the
 //! same across calls, users and restarts.
 
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 use super::client::ApiClient;
 use super::fixtures::{me, mkdir, upload};
 use super::harness::{ALICE, BOB, CAROL, Server};
-
-/// A LogicalDOC client for one user, with Basic credentials.
-struct Ld {
-    base: String,
-    http: Client,
-    user: &'static str,
-    secret: &'static str,
-}
-
-impl Ld {
-    fn new(s: &Server, user: &'static str, secret: &'static str) -> Self {
-        Self {
-            base: format!("{}/services/rest/folder", s.base),
-            http: Client::new(),
-            user,
-            secret,
-        }
-    }
-
-    async fn call(&self, method: &str, query: &[(&str, &str)]) -> Response {
-        let req = self.http.get(format!("{}/{method}", self.base));
-        let req = req.basic_auth(self.user, Some(self.secret)).query(query);
-        req.send().await.unwrap()
-    }
-
-    async fn status(&self, method: &str, query: &[(&str, &str)]) -> u16 {
-        self.call(method, query).await.status().as_u16()
-    }
-
-    /// A 200 JSON answer.
-    async fn json(&self, method: &str, query: &[(&str, &str)]) -> Value {
-        let r = self.call(method, query).await;
-        let status = r.status();
-        let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
-        let body = r.text().await.unwrap();
-        assert_eq!(status, StatusCode::OK, "{method} {query:?}: {body}");
-        assert!(ct.starts_with("application/json"), "content type {ct}");
-        serde_json::from_str(&body).unwrap()
-    }
-
-    async fn list(&self, method: &str, query: &[(&str, &str)]) -> Vec<Value> {
-        self.json(method, query).await.as_array().unwrap().clone()
-    }
-
-    async fn folder(&self, id: i64) -> Value {
-        self.json("getFolder", &[("folderId", &id.to_string())])
-            .await
-    }
-
-    async fn children(&self, id: i64) -> Vec<Value> {
-        self.list("listChildren", &[("folderId", &id.to_string())])
-            .await
-    }
-
-    async fn by_path(&self, path: &str) -> Value {
-        self.json("findByPath", &[("path", path)]).await
-    }
-
-    /// A bare boolean answer.
-    async fn boolean(&self, method: &str, query: &[(&str, &str)]) -> bool {
-        let r = self.call(method, query).await;
-        assert_eq!(r.status(), StatusCode::OK);
-        match r.text().await.unwrap().as_str() {
-            "true" => true,
-            "false" => false,
-            other => panic!("{method}: not a boolean: {other:?}"),
-        }
-    }
-
-    async fn granted(&self, id: i64, permission: &str) -> bool {
-        let id = id.to_string();
-        let q = [("folderId", id.as_str()), ("permission", permission)];
-        self.boolean("isGranted", &q).await
-    }
-
-    /// 500 with a short text body (LogicalDOC's unmapped exceptions).
-    async fn assert_fails(&self, method: &str, query: &[(&str, &str)]) {
-        let r = self.call(method, query).await;
-        assert_eq!(
-            r.status(),
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "{method} {query:?}"
-        );
-        let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
-        assert!(ct.starts_with("text/plain"), "content type {ct}");
-        let body = r.text().await.unwrap();
-        assert!(!body.is_empty() && body.len() < 200, "body {body:?}");
-    }
-}
-
-fn id(v: &Value) -> i64 {
-    v["id"].as_i64().unwrap()
-}
-
-fn names(list: &[Value]) -> Vec<&str> {
-    list.iter().map(|f| f["name"].as_str().unwrap()).collect()
-}
+use super::ld_client::{Ld, id, names, share};
 
 /// The permission flags set to 1 in an access-control entry, sorted.
 fn flags(e: &Value) -> Vec<&str> {
@@ -127,12 +31,6 @@ async fn child(ld: &Ld, parent: i64, name: &str) -> i64 {
     let children = ld.children(parent).await;
     let found = children.iter().find(|f| f["name"] == name);
     id(found.unwrap_or_else(|| panic!("no {name} in {parent}: {children:?}")))
-}
-
-async fn share(c: &ApiClient, resource: &str, with: &str, role: &str) {
-    let principals = json!([{ "Id": with, "Type": "USER", "Role": role }]);
-    let input = json!({ "ResourceId": resource, "Principals": principals });
-    c.call("AddResourcePermissions", input).await.ok();
 }
 
 async fn recycle(c: &ApiClient, folder: &str) {
@@ -183,7 +81,7 @@ fn assert_ws_folder(f: &Value, name: &str, parent: i64, kind: i64) {
 #[tokio::test]
 async fn root_default_and_workspaces() {
     let s = Server::start();
-    let (alice, bob) = (Ld::new(&s, "alice", ALICE), Ld::new(&s, "bob", BOB));
+    let (alice, bob) = (Ld::folders(&s, "alice", ALICE), Ld::folders(&s, "bob", BOB));
     let root = alice.json("getRootFolder", &[]).await;
     assert_eq!(id(&root), 5);
     assert_ws_folder(&root, "/", 5, 1);
@@ -234,7 +132,7 @@ async fn root_default_and_workspaces() {
     );
     assert_eq!(in_bobs_default[1]["parentId"], 4);
     assert_eq!(in_bobs_default[1]["type"], 0);
-    let carol = Ld::new(&s, "carol", CAROL);
+    let carol = Ld::folders(&s, "carol", CAROL);
     assert_eq!(names(&carol.list("listWorkspaces", &[]).await), ["Default"]);
 }
 
@@ -247,7 +145,7 @@ async fn children_are_sorted_and_list_pages_like_logicaldoc() {
         mkdir(&wa, &home, name).await;
     }
     upload(&wa, &home, "a document.txt", b"not a folder").await;
-    let alice = Ld::new(&s, "alice", ALICE);
+    let alice = Ld::folders(&s, "alice", ALICE);
     let all = alice.children(4).await;
     assert_eq!(
         names(&all),
@@ -323,7 +221,7 @@ async fn folders_by_id_by_path_and_their_paths() {
     let team = mkdir(&wb, &bob_me.root, "team").await;
     mkdir(&wb, &team, "x y").await;
     share(&wb, &team, &alice_me.id, "VIEWER").await;
-    let alice = Ld::new(&s, "alice", ALICE);
+    let alice = Ld::folders(&s, "alice", ALICE);
 
     let b = alice.by_path("/Default/a/b").await;
     assert_ws_folder(&b, "b", child(&alice, 4, "a").await, 0);
@@ -367,7 +265,7 @@ async fn folders_by_id_by_path_and_their_paths() {
         assert_eq!(r.status(), StatusCode::NO_CONTENT, "{missing:?}");
         assert_eq!(r.text().await.unwrap(), "");
     }
-    let bob = Ld::new(&s, "bob", BOB);
+    let bob = Ld::folders(&s, "bob", BOB);
     assert_eq!(bob.by_path("/Default/team").await["id"], path[1]["id"]);
     let r = bob.call("findByPath", &[("path", "/Default/a")]).await;
     assert_eq!(
@@ -387,7 +285,7 @@ async fn permissions_come_from_the_role() {
     mkdir(&wb, &worked, "sub").await;
     share(&wb, &viewed, &alice_me.id, "VIEWER").await;
     share(&wb, &worked, &alice_me.id, "CONTRIBUTOR").await;
-    let alice = Ld::new(&s, "alice", ALICE);
+    let alice = Ld::folders(&s, "alice", ALICE);
     let v = id(&alice.by_path("/viewed").await);
     let w = id(&alice.by_path("/worked").await);
     let sub = id(&alice.by_path("/worked/sub").await);
@@ -460,7 +358,7 @@ async fn permissions_come_from_the_role() {
     );
     assert_eq!(on_v[0]["security"], 0);
     assert_eq!(on_v[0]["iimport"], 0);
-    let bob = Ld::new(&s, "bob", BOB);
+    let bob = Ld::folders(&s, "bob", BOB);
     let bobs = bob.list("getAccessControlList", &[("folderId", "4")]).await;
     assert_ne!(bobs[0]["userId"], user_id);
 }
@@ -475,7 +373,7 @@ async fn recycled_folders_are_invisible() {
     mkdir(&wa, &alice_me.root, "kept").await;
     let shared = mkdir(&wb, &bob_me.root, "shared").await;
     share(&wb, &shared, &alice_me.id, "VIEWER").await;
-    let alice = Ld::new(&s, "alice", ALICE);
+    let alice = Ld::folders(&s, "alice", ALICE);
     let gone_id = id(&alice.by_path("/Default/gone").await);
     let inside_id = id(&alice.by_path("/Default/gone/inside").await);
     let shared_id = id(&alice.by_path("/shared").await);
@@ -503,7 +401,7 @@ async fn bad_missing_and_foreign_ids() {
     let wb = s.bob();
     let bob_me = me(&wb).await;
     mkdir(&wb, &bob_me.root, "secret").await;
-    let (alice, bob) = (Ld::new(&s, "alice", ALICE), Ld::new(&s, "bob", BOB));
+    let (alice, bob) = (Ld::folders(&s, "alice", ALICE), Ld::folders(&s, "bob", BOB));
     let secret = child(&bob, 4, "secret").await.to_string();
     let foreign = [("folderId", secret.as_str())];
     for method in [
@@ -530,7 +428,7 @@ async fn bad_missing_and_foreign_ids() {
     }
     assert_eq!(alice.status("isReadable", &[]).await, 200);
     // Wrong verb: 405; no credentials: 401 from the session middleware.
-    let url = format!("{}/getFolder?folderId=4", alice.base);
+    let url = format!("{}?folderId=4", alice.url("getFolder"));
     let post = alice.http.post(&url).basic_auth("alice", Some(ALICE));
     assert_eq!(
         post.send().await.unwrap().status(),
@@ -567,7 +465,7 @@ async fn ids_are_stable_across_calls_users_and_restarts() {
     mkdir(&wa, &alice_me.root, "b").await;
     let team = mkdir(&wb, &bob_me.root, "team").await;
     share(&wb, &team, &alice_me.id, "VIEWER").await;
-    let (alice, bob) = (Ld::new(&s, "alice", ALICE), Ld::new(&s, "bob", BOB));
+    let (alice, bob) = (Ld::folders(&s, "alice", ALICE), Ld::folders(&s, "bob", BOB));
     let first = ids(&alice.children(4).await);
     let a1 = id(&alice.by_path("/Default/a/a1").await);
     let team_id = id(&alice.by_path("/team").await);
@@ -580,7 +478,7 @@ async fn ids_are_stable_across_calls_users_and_restarts() {
         .await;
 
     s.restart();
-    let (alice, bob) = (Ld::new(&s, "alice", ALICE), Ld::new(&s, "bob", BOB));
+    let (alice, bob) = (Ld::folders(&s, "alice", ALICE), Ld::folders(&s, "bob", BOB));
     assert_eq!(ids(&alice.children(4).await), first);
     assert_eq!(id(&alice.by_path("/Default/a/a1").await), a1);
     assert_eq!(id(&alice.by_path("/team").await), team_id);

@@ -1,7 +1,8 @@
-//! Sorting and slicing of folder `list` results as LogicalDOC does them (`SoapFolderService.list`
-//! with `FolderComparator`): the whole listing is sorted by `sort` (`name asc, lastModified
-//! desc`; fields `name`, `id`, `lastModified`, `creation`, `lower(…)`/`upper(…)` for
-//! case-insensitive; unknown fields ignored) and then sliced only when `page` **and** `max` are
+//! Sorting and slicing of `list` results as LogicalDOC does them (`SoapFolderService.list` with
+//! `FolderComparator`, `SoapDocumentService.listPaginated` with `DocumentComparator`): the whole
+//! listing is sorted by `sort` (`name asc, lastModified desc`; each item kind knows its fields
+//! ([`Sortable`]), `lower(…)`/`upper(…)` for case-insensitive; unknown fields ignored), optionally
+//! filtered by an Ant-style file-name pattern ([`wildcard`]), and then sliced only when `page` **and** `max` are
 //! given **and** `max` is less than the number of items, so a short listing comes back whole on
 //! every page. Inputs that make the real server throw are errors (answered 500).
 
@@ -9,38 +10,43 @@ use std::cmp::Ordering;
 
 use super::tree::LdFolder;
 
-#[derive(Clone, Copy)]
-enum Key {
-    Name { case_sensitive: bool },
-    Id,
-    LastModified,
-    Creation,
+/// An item a LogicalDOC sort expression can order.
+pub trait Sortable {
+    /// How `self` compares with `other` on `field` (names as in the sort expression); `None`
+    /// for a field this kind of item does not have (ignored, as LogicalDOC's comparators do).
+    fn compare_on(&self, other: &Self, field: &str, case_sensitive: bool) -> Option<Ordering>;
 }
 
-impl Key {
-    fn compare(self, a: &LdFolder, b: &LdFolder) -> Ordering {
-        match self {
-            Key::Name {
-                case_sensitive: true,
-            } => a.name.cmp(&b.name),
-            Key::Name {
-                case_sensitive: false,
-            } => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
-            Key::Id => a.ld_id.cmp(&b.ld_id),
-            Key::LastModified => a.modified_ms.cmp(&b.modified_ms),
-            Key::Creation => a.created_ms.cmp(&b.created_ms),
-        }
+/// Compares names, case-sensitively or not.
+pub fn by_name(a: &str, b: &str, case_sensitive: bool) -> Ordering {
+    match case_sensitive {
+        true => a.cmp(b),
+        false => a.to_lowercase().cmp(&b.to_lowercase()),
     }
 }
 
-/// Sorts `list` (stably) by a LogicalDOC sort expression; an empty one keeps the order.
-pub fn sort(list: &mut [LdFolder], sort: &str) -> Result<(), String> {
-    let mut keys: Vec<(Key, bool)> = Vec::new();
+impl Sortable for LdFolder {
+    fn compare_on(&self, other: &Self, field: &str, case_sensitive: bool) -> Option<Ordering> {
+        Some(match field {
+            "name" => by_name(&self.name, &other.name, case_sensitive),
+            "id" => self.ld_id.cmp(&other.ld_id),
+            "lastModified" => self.modified_ms.cmp(&other.modified_ms),
+            "creation" => self.created_ms.cmp(&other.created_ms),
+            _ => return None,
+        })
+    }
+}
+
+/// One term of a sort expression: field, case-sensitive, ascending.
+type Term = (String, bool, bool);
+
+fn terms(sort: &str) -> Result<Vec<Term>, String> {
+    let mut out = Vec::new();
     for token in sort.split(',').map(str::trim).filter(|t| !t.is_empty()) {
         let (mut field, direction) = token
             .split_once(' ')
             .ok_or_else(|| format!("sort {token:?} has no direction"))?;
-        let ascending = direction == "asc";
+        let ascending = direction.trim() == "asc";
         let mut case_sensitive = true;
         if field.starts_with("lower(") || field.starts_with("upper(") {
             case_sensitive = false;
@@ -49,25 +55,51 @@ pub fn sort(list: &mut [LdFolder], sort: &str) -> Result<(), String> {
                 .ok_or_else(|| format!("sort field {field:?} is not closed"))?;
             field = &field[6..close];
         }
-        let key = match field {
-            "name" => Key::Name { case_sensitive },
-            "id" => Key::Id,
-            "lastModified" => Key::LastModified,
-            "creation" => Key::Creation,
-            _ => continue,
-        };
-        keys.push((key, ascending));
+        out.push((field.to_owned(), case_sensitive, ascending));
     }
+    Ok(out)
+}
+
+/// Sorts `list` (stably) by a LogicalDOC sort expression; an empty one keeps the order.
+pub fn sort<T: Sortable>(list: &mut [T], sort: &str) -> Result<(), String> {
+    let keys = terms(sort)?;
     list.sort_by(|a, b| {
         keys.iter()
-            .map(|(key, ascending)| match ascending {
-                true => key.compare(a, b),
-                false => key.compare(b, a),
+            .map(|(field, case_sensitive, ascending)| {
+                let (x, y) = if *ascending { (a, b) } else { (b, a) };
+                x.compare_on(y, field, *case_sensitive)
+                    .unwrap_or(Ordering::Equal)
             })
             .find(|o| o.is_ne())
             .unwrap_or(Ordering::Equal)
     });
     Ok(())
+}
+
+/// Whether `name` matches an Ant-style pattern (`*` any run, `?` one character),
+/// case-insensitively.
+pub fn wildcard(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let n: Vec<char> = name.to_lowercase().chars().collect();
+    // Greedy matching with backtracking to the last `*`.
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < n.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == n[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(s) = star {
+            i = s + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&c| c == '*')
 }
 
 /// The page LogicalDOC returns: the whole list unless `page` and `max` are both given and `max`
@@ -141,5 +173,18 @@ mod tests {
         assert!(page(l.clone(), Some(1), Some(0)).unwrap().is_empty());
         assert!(page(l.clone(), Some(0), Some(2)).is_err());
         assert!(page(l.clone(), Some(1), Some(-1)).is_err());
+    }
+
+    #[test]
+    fn wildcards_are_ant_style_and_case_insensitive() {
+        assert!(wildcard("*.TXT", "notes.txt"));
+        assert!(wildcard("n?tes.*", "Notes.md"));
+        assert!(wildcard("*", ""));
+        assert!(wildcard("a*b*c", "aXXbYYc"));
+        assert!(wildcard("a*b*c", "abcbc"));
+        assert!(!wildcard("a*b*c", "abcb"));
+        assert!(!wildcard("?", ""));
+        assert!(!wildcard("*.txt", "notes.txt.bak"));
+        assert!(wildcard("notes.txt", "NOTES.TXT"));
     }
 }

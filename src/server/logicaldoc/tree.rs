@@ -59,18 +59,21 @@ pub fn resolve(c: &Connection, user: &UserRow, ld_id: i64) -> Result<Option<LdFo
     match ld_ids::resource_of(c, user, ld_id)? {
         None => Ok(None),
         Some(Target::Root) => Ok(Some(root(user))),
-        Some(Target::Resource(id)) => match locate(c, user, &id)? {
-            None => Ok(None),
-            Some(chain) => {
-                let parent_ld = match chain.len() {
-                    1 => ROOT,
-                    n => ld_ids::ld_id_for(c, user, &chain[n - 2].id)?,
-                };
-                let last = &chain[chain.len() - 1];
-                Ok(Some(folder(c, user, last, parent_ld, chain.len() == 1)?))
-            }
-        },
+        Some(Target::Resource(id)) => by_resource(c, user, &id),
     }
+}
+
+/// The store folder `id` as the caller sees it, if visible (no number is assigned otherwise).
+pub fn by_resource(c: &Connection, user: &UserRow, id: &str) -> Result<Option<LdFolder>, ApiError> {
+    let Some(chain) = locate(c, user, id)? else {
+        return Ok(None);
+    };
+    let parent_ld = match chain.len() {
+        1 => ROOT,
+        n => ld_ids::ld_id_for(c, user, &chain[n - 2].id)?,
+    };
+    let last = &chain[chain.len() - 1];
+    Ok(Some(folder(c, user, last, parent_ld, chain.len() == 1)?))
 }
 
 /// The path of a visible folder, root first, the folder last.
@@ -244,7 +247,7 @@ fn folder(
 }
 
 /// A user's name, or the actor id itself for admin keys (`admin-<key id>`).
-fn user_name(c: &Connection, user_id: &str) -> Result<String, ApiError> {
+pub fn user_name(c: &Connection, user_id: &str) -> Result<String, ApiError> {
     let name = c
         .prepare_cached("SELECT username FROM users WHERE id = ?1")?
         .query_row([user_id], |r| r.get::<_, String>(0))

@@ -1,7 +1,8 @@
 //! LogicalDOC's numeric ids over the store's text ids. A resource gets a number the first time the
 //! LogicalDOC API shows it (`ld_ids`, from 100, never reused); 5 is the virtual root and 4 the
 //! caller's own root folder (its `Default` workspace), whoever the caller is. Users get numbers
-//! the same way (`ld_user_ids`, from 10), for `userId` fields.
+//! the same way (`ld_user_ids`, from 10), for `userId` fields, and version records too
+//! (`ld_version_ids`, from 100, a numbering of their own), for `getVersions`.
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -75,6 +76,21 @@ pub fn ld_user_id_of(c: &Connection, user_id: &str) -> Result<i64, ApiError> {
     find(c)?.ok_or_else(|| ApiError::Unavailable(format!("no LogicalDOC id for user {user_id}")))
 }
 
+/// The number of a version record (their own numbering, from 100), assigned now if it has none.
+pub fn ld_version_id_of(c: &Connection, version_id: &str) -> Result<i64, ApiError> {
+    let find = |c: &Connection| {
+        c.prepare_cached("SELECT ld_id FROM ld_version_ids WHERE version_id = ?1")?
+            .query_row([version_id], |r| r.get::<_, i64>(0))
+            .optional()
+    };
+    if let Some(id) = find(c)? {
+        return Ok(id);
+    }
+    c.prepare_cached("INSERT OR IGNORE INTO ld_version_ids (version_id) VALUES (?1)")?
+        .execute([version_id])?;
+    find(c)?.ok_or_else(|| ApiError::Unavailable(format!("no LogicalDOC id for {version_id}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +128,24 @@ mod tests {
         assert_eq!(ld_user_id_of(&c, &alice.id).unwrap(), 10);
         assert_eq!(ld_user_id_of(&c, &bob.id).unwrap(), 11);
         assert_eq!(ld_user_id_of(&c, &alice.id).unwrap(), 10);
+        c.execute(
+            "INSERT INTO resources (id, kind, name, parent_id, owner_id, creator_id, \
+             created_ms, modified_ms) VALUES ('d1', 'DOCUMENT', 'x', ?1, ?2, ?2, 0, 0)",
+            [&alice.root_id, &alice.id],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO versions (id, document_id, status, content_type, creator_id, \
+             created_ms, modified_ms) VALUES ('v1', 'd1', 'ACTIVE', 't', ?1, 0, 0)",
+            [&alice.id],
+        )
+        .unwrap();
+        assert_eq!(
+            ld_version_id_of(&c, "v1").unwrap(),
+            100,
+            "a numbering of their own"
+        );
+        assert_eq!(ld_version_id_of(&c, "v1").unwrap(), 100);
     }
 
     #[test]

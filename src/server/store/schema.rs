@@ -111,6 +111,17 @@ const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO sqlite_sequence (name, seq) VALUES ('ld_ids', 99), ('ld_user_ids', 9);
     "#,
+    // 4: LogicalDOC versions: numeric ids for version records (their own numbering, from 100)
+    // and an explicit `X.Y` label, set when the write side decides one (`release=true` makes a
+    // major); versions without one are labelled by activation order.
+    r#"
+    ALTER TABLE versions ADD COLUMN ld_label TEXT;
+    CREATE TABLE ld_version_ids (
+        ld_id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        version_id TEXT NOT NULL UNIQUE REFERENCES versions(id) ON DELETE CASCADE
+    );
+    INSERT INTO sqlite_sequence (name, seq) VALUES ('ld_version_ids', 99);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,188 @@
+//! A LogicalDOC REST client for the tests: one user with Basic credentials, talking to one
+//! service (`/services/rest/{service}/{method}`), plus the helpers the LogicalDOC test modules
+//! share (ids, names, a sid login, sharing through the WorkDocs API).
+
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+
+use super::client::ApiClient;
+use super::harness::Server;
+
+/// A LogicalDOC client for one user and one service, with Basic credentials.
+pub struct Ld {
+    /// The server's base URL.
+    pub base: String,
+    pub http: Client,
+    service: &'static str,
+    user: &'static str,
+    secret: &'static str,
+}
+
+impl Ld {
+    pub fn new(
+        s: &Server,
+        service: &'static str,
+        user: &'static str,
+        secret: &'static str,
+    ) -> Self {
+        Self {
+            base: s.base.clone(),
+            http: Client::new(),
+            service,
+            user,
+            secret,
+        }
+    }
+
+    /// A client of the folder service.
+    pub fn folders(s: &Server, user: &'static str, secret: &'static str) -> Self {
+        Self::new(s, "folder", user, secret)
+    }
+
+    /// A client of the document service.
+    pub fn documents(s: &Server, user: &'static str, secret: &'static str) -> Self {
+        Self::new(s, "document", user, secret)
+    }
+
+    /// The URL of `method` in this client's service.
+    pub fn url(&self, method: &str) -> String {
+        format!("{}/services/rest/{}/{method}", self.base, self.service)
+    }
+
+    /// A GET of `path` (below the server's base) with this user's Basic credentials.
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        let req = self.http.get(format!("{}{path}", self.base));
+        req.basic_auth(self.user, Some(self.secret))
+    }
+
+    pub async fn call(&self, method: &str, query: &[(&str, &str)]) -> Response {
+        let req = self.http.get(self.url(method));
+        let req = req.basic_auth(self.user, Some(self.secret)).query(query);
+        req.send().await.unwrap()
+    }
+
+    pub async fn status(&self, method: &str, query: &[(&str, &str)]) -> u16 {
+        self.call(method, query).await.status().as_u16()
+    }
+
+    /// A 200 JSON answer.
+    pub async fn json(&self, method: &str, query: &[(&str, &str)]) -> Value {
+        let r = self.call(method, query).await;
+        let status = r.status();
+        let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{method} {query:?}: {body}");
+        assert!(ct.starts_with("application/json"), "content type {ct}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    pub async fn list(&self, method: &str, query: &[(&str, &str)]) -> Vec<Value> {
+        self.json(method, query).await.as_array().unwrap().clone()
+    }
+
+    /// A bare boolean answer.
+    pub async fn boolean(&self, method: &str, query: &[(&str, &str)]) -> bool {
+        let r = self.call(method, query).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        match r.text().await.unwrap().as_str() {
+            "true" => true,
+            "false" => false,
+            other => panic!("{method}: not a boolean: {other:?}"),
+        }
+    }
+
+    /// A 200 binary answer.
+    pub async fn bytes(&self, method: &str, query: &[(&str, &str)]) -> Vec<u8> {
+        let r = self.call(method, query).await;
+        assert_eq!(r.status(), StatusCode::OK, "{method} {query:?}");
+        let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+        assert_eq!(ct, "application/octet-stream");
+        r.bytes().await.unwrap().to_vec()
+    }
+
+    /// 500 with a short text body (LogicalDOC's unmapped exceptions).
+    pub async fn assert_fails(&self, method: &str, query: &[(&str, &str)]) {
+        let r = self.call(method, query).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{method} {query:?}"
+        );
+        let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(ct.starts_with("text/plain"), "content type {ct}");
+        let body = r.text().await.unwrap();
+        assert!(!body.is_empty() && body.len() < 200, "body {body:?}");
+    }
+
+    // Folder service.
+
+    pub async fn folder(&self, id: i64) -> Value {
+        self.json("getFolder", &[("folderId", &id.to_string())])
+            .await
+    }
+
+    pub async fn children(&self, id: i64) -> Vec<Value> {
+        self.list("listChildren", &[("folderId", &id.to_string())])
+            .await
+    }
+
+    pub async fn by_path(&self, path: &str) -> Value {
+        self.json("findByPath", &[("path", path)]).await
+    }
+
+    /// `isGranted` on a folder.
+    pub async fn granted(&self, id: i64, permission: &str) -> bool {
+        let id = id.to_string();
+        let q = [("folderId", id.as_str()), ("permission", permission)];
+        self.boolean("isGranted", &q).await
+    }
+
+    // Document service.
+
+    pub async fn document(&self, id: i64) -> Value {
+        self.json("getDocument", &[("docId", &id.to_string())])
+            .await
+    }
+
+    /// A boolean `method` on document `id`, with `extra` parameters.
+    pub async fn doc_boolean(&self, method: &str, id: i64, extra: &[(&str, &str)]) -> bool {
+        let id = id.to_string();
+        let mut q = vec![("docId", id.as_str())];
+        q.extend_from_slice(extra);
+        self.boolean(method, &q).await
+    }
+}
+
+pub fn id(v: &Value) -> i64 {
+    v["id"].as_i64().unwrap()
+}
+
+/// The `name`s of folders.
+pub fn names(list: &[Value]) -> Vec<&str> {
+    list.iter().map(|f| f["name"].as_str().unwrap()).collect()
+}
+
+/// The `fileName`s of documents.
+pub fn file_names(list: &[Value]) -> Vec<&str> {
+    list.iter()
+        .map(|d| d["fileName"].as_str().unwrap())
+        .collect()
+}
+
+/// A login through LogicalDOC's auth service: the sid.
+pub async fn login(s: &Server, user: &str, password: &str) -> String {
+    let url = format!("{}/services/rest/auth/login", s.base);
+    let r = Client::new()
+        .get(url)
+        .query(&[("u", user), ("pw", password)]);
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.text().await.unwrap()
+}
+
+/// Shares `resource` with user `with` in `role`, through the WorkDocs API.
+pub async fn share(c: &ApiClient, resource: &str, with: &str, role: &str) {
+    let principals = json!([{ "Id": with, "Type": "USER", "Role": role }]);
+    let input = json!({ "ResourceId": resource, "Principals": principals });
+    c.call("AddResourcePermissions", input).await.ok();
+}
