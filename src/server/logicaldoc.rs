@@ -3,8 +3,9 @@
 //! the WorkDocs API, with LogicalDOC's own sessions and wire conventions: `/auth/*` logs in and
 //! out, and every other route goes through [`caller::require_session`], which puts the calling
 //! user in the request's extensions. `/folder/*` serves the caller's folder tree ([`tree`]) with
-//! LogicalDOC's numeric ids (`store::ld_ids`); `/document/*` its documents ([`doc_tree`]) and
-//! their versions ([`versions`]); `/download` is the web app's download servlet ([`download`]).
+//! LogicalDOC's numeric ids (`store::ld_ids`) and changes it ([`folder_writes`]); `/document/*`
+//! its documents ([`doc_tree`]) and their versions ([`versions`]); `/download` is the web app's
+//! download servlet ([`download`]).
 
 pub mod auth;
 pub mod caller;
@@ -12,6 +13,7 @@ pub mod doc_shapes;
 pub mod doc_tree;
 pub mod documents;
 pub mod download;
+pub mod folder_writes;
 pub mod folders;
 pub mod paging;
 pub mod params;
@@ -27,7 +29,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::{any, delete, get, post};
+use axum::routing::{any, delete, get, post, put};
 
 use super::AppState;
 pub use sessions::{DEFAULT_TIMEOUT, Sessions};
@@ -71,10 +73,20 @@ pub fn router(app: AppState, session_timeout: Duration) -> Router {
         .with_state(state)
 }
 
-/// `/services/rest/folder/*` (read side), every one a GET.
+/// `/services/rest/folder/*`: the read side (every one a GET) and the write side.
 fn folder_routes() -> Router<LdState> {
     const F: &str = "/services/rest/folder";
     Router::new()
+        .route(&format!("{F}/create"), post(folder_writes::create))
+        .route(
+            &format!("{F}/createFolder"),
+            post(folder_writes::create_folder),
+        )
+        .route(&format!("{F}/createPath"), post(folder_writes::create_path))
+        .route(&format!("{F}/rename"), put(folder_writes::rename_folder))
+        .route(&format!("{F}/move"), put(folder_writes::move_folder))
+        .route(&format!("{F}/update"), post(folder_writes::update))
+        .route(&format!("{F}/delete"), delete(folder_writes::delete))
         .route(&format!("{F}/getRootFolder"), get(folders::get_root_folder))
         .route(
             &format!("{F}/getDefaultWorkspace"),

@@ -2,7 +2,7 @@
 //! service (`/services/rest/{service}/{method}`), plus the helpers the LogicalDOC test modules
 //! share (ids, names, a sid login, sharing through the WorkDocs API).
 
-use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::client::ApiClient;
@@ -58,6 +58,34 @@ impl Ld {
     pub async fn call(&self, method: &str, query: &[(&str, &str)]) -> Response {
         let req = self.http.get(self.url(method));
         let req = req.basic_auth(self.user, Some(self.secret)).query(query);
+        req.send().await.unwrap()
+    }
+
+    /// A `verb` call of `method` with a query and, if given, a form body.
+    pub async fn send(
+        &self,
+        verb: Method,
+        method: &str,
+        query: &[(&str, &str)],
+        form: Option<&[(&str, &str)]>,
+    ) -> Response {
+        let req = self.http.request(verb, self.url(method));
+        let mut req = req.basic_auth(self.user, Some(self.secret)).query(query);
+        if let Some(form) = form {
+            req = req.form(form);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// A POST of `method` with a form body.
+    pub async fn post_form(&self, method: &str, form: &[(&str, &str)]) -> Response {
+        self.send(Method::POST, method, &[], Some(form)).await
+    }
+
+    /// A POST of `method` with a JSON body.
+    pub async fn post_json(&self, method: &str, body: &Value) -> Response {
+        let req = self.http.post(self.url(method));
+        let req = req.basic_auth(self.user, Some(self.secret)).json(body);
         req.send().await.unwrap()
     }
 
@@ -151,6 +179,27 @@ impl Ld {
         q.extend_from_slice(extra);
         self.boolean(method, &q).await
     }
+}
+
+/// Asserts a 500 with a short text body (LogicalDOC's unmapped exceptions) for any request.
+pub async fn assert_failed(r: Response, what: &str) {
+    let status = r.status();
+    let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{what}: {body}");
+    assert!(ct.starts_with("text/plain"), "{what}: content type {ct}");
+    assert!(
+        !body.is_empty() && body.len() < 200,
+        "{what}: body {body:?}"
+    );
+}
+
+/// A 200 JSON answer of any request.
+pub async fn json_of(r: Response, what: &str) -> Value {
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{what}: {body}");
+    serde_json::from_str(&body).unwrap()
 }
 
 pub fn id(v: &Value) -> i64 {

@@ -13,6 +13,7 @@ mod import;
 mod ld_client;
 mod logicaldoc_auth;
 mod logicaldoc_documents;
+mod logicaldoc_folder_writes;
 mod logicaldoc_folders;
 mod model;
 mod paging;
