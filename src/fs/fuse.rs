@@ -35,6 +35,29 @@ impl<R: Remote> FuseAdapter<R> {
     }
 }
 
+impl<R: Remote> FuseAdapter<R> {
+    /// Runs `op` on the runtime with `name` as UTF-8 (a name that is not cannot exist in the
+    /// store: ENOENT), and hands its outcome, errors as errno, to `done`.
+    fn with_name<T, Fut>(
+        &self,
+        name: &OsStr,
+        op: impl FnOnce(Arc<Fs<R>>, String) -> Fut + Send + 'static,
+        done: impl FnOnce(Result<T, Errno>) + Send + 'static,
+    ) where
+        Fut: std::future::Future<Output = super::FsResult<T>> + Send,
+    {
+        let core = self.core.clone();
+        let name = utf8(name);
+        self.rt.spawn(async move {
+            let outcome = match name {
+                Ok(name) => op(core, name).await.map_err(|e| fail(&e)),
+                Err(e) => Err(e),
+            };
+            done(outcome);
+        });
+    }
+}
+
 fn attr(s: &Stat) -> FileAttr {
     FileAttr {
         ino: INodeNo(s.ino),
@@ -96,18 +119,14 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
     }
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
-        let core = self.core.clone();
-        let name = utf8(name);
-        self.rt.spawn(async move {
-            let name = match name {
-                Ok(n) => n,
-                Err(e) => return reply.error(e),
-            };
-            match core.lookup(parent.0, &name).await {
+        self.with_name(
+            name,
+            move |core, name| async move { core.lookup(parent.0, &name).await },
+            move |outcome| match outcome {
                 Ok(e) => reply.entry(&e.ttl, &attr(&e.stat), Generation(0)),
-                Err(e) => reply.error(fail(&e)),
-            }
-        });
+                Err(e) => reply.error(e),
+            },
+        );
     }
 
     fn forget(&self, _req: &Request, ino: INodeNo, nlookup: u64) {
@@ -166,14 +185,10 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         } else {
             FopenFlags::empty()
         };
-        let core = self.core.clone();
-        let name = utf8(name);
-        self.rt.spawn(async move {
-            let name = match name {
-                Ok(n) => n,
-                Err(e) => return reply.error(e),
-            };
-            match core.create(parent.0, &name).await {
+        self.with_name(
+            name,
+            move |core, name| async move { core.create(parent.0, &name).await },
+            move |outcome| match outcome {
                 Ok((e, fh)) => reply.created(
                     &e.ttl,
                     &attr(&e.stat),
@@ -181,9 +196,9 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
                     FileHandle(fh),
                     open_flags,
                 ),
-                Err(e) => reply.error(fail(&e)),
-            }
-        });
+                Err(e) => reply.error(e),
+            },
+        );
     }
 
     fn write(
@@ -264,48 +279,36 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         _umask: u32,
         reply: ReplyEntry,
     ) {
-        let core = self.core.clone();
-        let name = utf8(name);
-        self.rt.spawn(async move {
-            let name = match name {
-                Ok(n) => n,
-                Err(e) => return reply.error(e),
-            };
-            match core.mkdir(parent.0, &name).await {
+        self.with_name(
+            name,
+            move |core, name| async move { core.mkdir(parent.0, &name).await },
+            move |outcome| match outcome {
                 Ok(e) => reply.entry(&e.ttl, &attr(&e.stat), Generation(0)),
-                Err(e) => reply.error(fail(&e)),
-            }
-        });
+                Err(e) => reply.error(e),
+            },
+        );
     }
 
     fn unlink(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
-        let core = self.core.clone();
-        let name = utf8(name);
-        self.rt.spawn(async move {
-            let name = match name {
-                Ok(n) => n,
-                Err(e) => return reply.error(e),
-            };
-            match core.unlink(parent.0, &name).await {
+        self.with_name(
+            name,
+            move |core, name| async move { core.unlink(parent.0, &name).await },
+            move |outcome| match outcome {
                 Ok(()) => reply.ok(),
-                Err(e) => reply.error(fail(&e)),
-            }
-        });
+                Err(e) => reply.error(e),
+            },
+        );
     }
 
     fn rmdir(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
-        let core = self.core.clone();
-        let name = utf8(name);
-        self.rt.spawn(async move {
-            let name = match name {
-                Ok(n) => n,
-                Err(e) => return reply.error(e),
-            };
-            match core.rmdir(parent.0, &name).await {
+        self.with_name(
+            name,
+            move |core, name| async move { core.rmdir(parent.0, &name).await },
+            move |outcome| match outcome {
                 Ok(()) => reply.ok(),
-                Err(e) => reply.error(fail(&e)),
-            }
-        });
+                Err(e) => reply.error(e),
+            },
+        );
     }
 
     fn rename(
