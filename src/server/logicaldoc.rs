@@ -4,13 +4,15 @@
 //! out, and every other route goes through [`caller::require_session`], which puts the calling
 //! user in the request's extensions. `/folder/*` serves the caller's folder tree ([`tree`]) with
 //! LogicalDOC's numeric ids (`store::ld_ids`) and changes it ([`folder_writes`]); `/document/*`
-//! its documents ([`doc_tree`]) and their versions ([`versions`]); `/download` is the web app's
+//! its documents ([`doc_tree`]) and their versions ([`versions`]) and changes them
+//! ([`doc_writes`]); `/download` is the web app's
 //! download servlet ([`download`]).
 
 pub mod auth;
 pub mod caller;
 pub mod doc_shapes;
 pub mod doc_tree;
+pub mod doc_writes;
 pub mod documents;
 pub mod download;
 pub mod folder_writes;
@@ -28,6 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{any, delete, get, post, put};
 
@@ -110,10 +113,23 @@ fn folder_routes() -> Router<LdState> {
         )
 }
 
-/// `/services/rest/document/*` (read side), every one a GET.
+/// `/services/rest/document/*`: the read side (every one a GET) and the write side. The
+/// multipart uploads have no body limit: their file part is streamed to disk.
 fn document_routes() -> Router<LdState> {
     const D: &str = "/services/rest/document";
     Router::new()
+        .route(
+            &format!("{D}/upload"),
+            post(doc_writes::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            &format!("{D}/create"),
+            post(doc_writes::create).layer(DefaultBodyLimit::disable()),
+        )
+        .route(&format!("{D}/rename"), put(doc_writes::rename))
+        .route(&format!("{D}/move"), put(doc_writes::move_document))
+        .route(&format!("{D}/delete"), delete(doc_writes::delete))
+        .route(&format!("{D}/restore"), put(doc_writes::restore))
         .route(&format!("{D}/list"), get(documents::list))
         .route(
             &format!("{D}/listDocuments"),

@@ -235,3 +235,54 @@ pub async fn share(c: &ApiClient, resource: &str, with: &str, role: &str) {
     let input = json!({ "ResourceId": resource, "Principals": principals });
     c.call("AddResourcePermissions", input).await.ok();
 }
+
+/// A `multipart/form-data` body: text parts, then one file part `file.0` named `file.1`
+/// (the part's file name) holding `file.2`. Returns (content type, body).
+pub fn multipart(text: &[(&str, &str)], file: (&str, &str, &[u8])) -> (String, Vec<u8>) {
+    let boundary = "docsfs-test-boundary-7c1e9a";
+    let mut body = Vec::new();
+    for (name, value) in text {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let (name, file_name, bytes) = file;
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; \
+             filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Ld {
+    /// A multipart POST of `method` (see [`multipart`]).
+    pub async fn post_multipart(
+        &self,
+        method: &str,
+        text: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> Response {
+        let (ct, body) = multipart(text, file);
+        let req = self.http.post(self.url(method));
+        let req = req.basic_auth(self.user, Some(self.secret));
+        let req = req.header("content-type", ct).body(body);
+        req.send().await.unwrap()
+    }
+
+    /// `upload` with these text parts and `filedata` = `bytes`: the answered document id.
+    pub async fn upload(&self, text: &[(&str, &str)], bytes: &[u8]) -> i64 {
+        let r = self
+            .post_multipart("upload", text, ("filedata", "file.bin", bytes))
+            .await;
+        let v = json_of(r, "upload").await;
+        v.as_i64().unwrap_or_else(|| panic!("not a number: {v}"))
+    }
+}

@@ -12,6 +12,7 @@ mod identity;
 mod import;
 mod ld_client;
 mod logicaldoc_auth;
+mod logicaldoc_document_writes;
 mod logicaldoc_documents;
 mod logicaldoc_folder_writes;
 mod logicaldoc_folders;

@@ -90,13 +90,24 @@ fn refused(message: impl Into<String>) -> ApiError {
 
 /// Folder `id` if the caller sees it and holds `permission` there (as `isGranted` answers).
 fn granted(c: &Connection, who: &Who<'_>, id: i64, permission: &str) -> Result<LdFolder, ApiError> {
+    folder_granted(c, who.user, id, permission)
+}
+
+/// Folder `id` if `user` sees it and holds `permission` there (as `isGranted` answers); also used
+/// by the document writes ([`super::doc_writes`]).
+pub(super) fn folder_granted(
+    c: &Connection,
+    user: &UserRow,
+    id: i64,
+    permission: &str,
+) -> Result<LdFolder, ApiError> {
     let denied = || {
         ApiError::Forbidden(format!(
             "Permission {permission} not granted on folder {id}"
         ))
     };
-    let f = tree::resolve(c, who.user, id)?.ok_or_else(denied)?;
-    let role = tree::role(c, who.user, &f)?.ok_or_else(denied)?;
+    let f = tree::resolve(c, user, id)?.ok_or_else(denied)?;
+    let role = tree::role(c, user, &f)?.ok_or_else(denied)?;
     if permissions::granted(role, permission) != Some(true) {
         return Err(denied());
     }

@@ -81,6 +81,33 @@ pub fn live(c: &Connection, doc_id: &str) -> Result<Vec<LdVersion>, ApiError> {
     Ok(out)
 }
 
+/// The label of the next version of document `doc_id`: after the newest ACTIVE version (deleted
+/// ones included, as they keep their place), `(X+1).0` for a release, else `X.(Y+1)`; `1.0` for
+/// a document without one.
+pub fn next_label(c: &Connection, doc_id: &str, release: bool) -> Result<String, ApiError> {
+    let mut stmt = c.prepare_cached(
+        "SELECT ld_label FROM versions WHERE document_id = ?1 AND status = 'ACTIVE' \
+         ORDER BY COALESCE(activated_seq, 0), rowid",
+    )?;
+    let stored: Vec<Option<String>> = stmt
+        .query_map(params![doc_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let stored: Vec<Option<&str>> = stored.iter().map(Option::as_deref).collect();
+    Ok(following(
+        labels(&stored).last().map(String::as_str),
+        release,
+    ))
+}
+
+/// The label after `last` (`1.0` after none).
+fn following(last: Option<&str>, release: bool) -> String {
+    match last.and_then(parse) {
+        None => "1.0".to_owned(),
+        Some((major, _)) if release => format!("{}.0", major + 1),
+        Some((major, minor)) => format!("{major}.{}", minor + 1),
+    }
+}
+
 /// Labels for versions in activation order, given the labels stored for them.
 pub fn labels(stored: &[Option<&str>]) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(stored.len());
@@ -117,5 +144,13 @@ mod tests {
             labels(&[Some("1.0"), Some("1.9"), None]),
             ["1.0", "1.9", "1.10"]
         );
+    }
+
+    #[test]
+    fn the_next_label_is_a_minor_or_a_release() {
+        assert_eq!(following(None, false), "1.0");
+        assert_eq!(following(None, true), "1.0");
+        assert_eq!(following(Some("1.0"), false), "1.1");
+        assert_eq!(following(Some("1.3"), true), "2.0");
     }
 }

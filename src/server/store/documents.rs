@@ -32,6 +32,19 @@ pub fn initiate(
     req: Initiate,
     now: i64,
 ) -> Result<(ResourceRow, VersionRow), ApiError> {
+    initiate_as(c, caller, req, &format!("{now}-{}", new_id(8)), now)
+}
+
+/// [`initiate`] with a version id chosen by the caller (LogicalDOC's multipart uploads stream the
+/// content into the blob of that id before the version exists). The id must be fresh and of
+/// the form `[\w+-.@]+`.
+pub fn initiate_as(
+    c: &Connection,
+    caller: &Caller,
+    req: Initiate,
+    version_id: &str,
+    now: i64,
+) -> Result<(ResourceRow, VersionRow), ApiError> {
     if req.size.is_some_and(|s| s < 0) {
         return Err(ApiError::Invalid(
             "DocumentSizeInBytes may not be negative".into(),
@@ -87,7 +100,6 @@ pub fn initiate(
             ResourceRow::by_id(c, &id)?.ok_or_else(|| ApiError::not_found("document", &id))?
         }
     };
-    let version_id = format!("{now}-{}", new_id(8));
     c.execute(
         "INSERT INTO versions (id, document_id, status, content_type, declared_size, creator_id, \
          created_ms, modified_ms, content_created_ms, content_modified_ms) \
@@ -103,8 +115,8 @@ pub fn initiate(
             req.content_modified_ms
         ],
     )?;
-    let version = VersionRow::by_id(c, &doc.id, &version_id)?
-        .ok_or_else(|| ApiError::not_found("version", &version_id))?;
+    let version = VersionRow::by_id(c, &doc.id, version_id)?
+        .ok_or_else(|| ApiError::not_found("version", version_id))?;
     Ok((doc, version))
 }
 
