@@ -10,7 +10,7 @@
 
 use super::dir::ListingState;
 use super::inode::{Ino, Inode, Origin};
-use super::write::Spooled;
+use super::write::{self, Spooled};
 use super::{Entry, Fs, FsError, FsResult, names};
 use crate::remote::{NodeKind, Relocation, Remote, Upload, UploadTarget};
 
@@ -172,10 +172,7 @@ impl<R: Remote> Fs<R> {
         // An upload of this file in progress finishes first (it decides whether the item is
         // at the store), and none starts until it is gone.
         let state = self.write_state(ino);
-        let mut guard = match &state {
-            Some(st) => Some(st.data.lock().await),
-            None => None,
-        };
+        let mut guard = write::lock(state.as_deref()).await;
         let p = self.inode(parent)?;
         let i = self.inode(ino)?;
         match (&p.origin, &i.origin) {
@@ -249,10 +246,7 @@ impl<R: Remote> Fs<R> {
                 // An upload of the source in progress finishes first (its name and id are
                 // decided then), and none starts until the rename is done.
                 let state = self.write_state(src);
-                let mut guard = match &state {
-                    Some(st) => Some(st.data.lock().await),
-                    None => None,
-                };
+                let mut guard = write::lock(state.as_deref()).await;
                 let s = self.inode(src)?;
                 if let Some(dst) = dst {
                     let d = self.inode(dst)?;
@@ -318,11 +312,12 @@ impl<R: Remote> Fs<R> {
         new_parent: Ino,
         new_name: &str,
     ) {
+        // The store folder it now lies in (none for a special folder).
+        let folder = self.folder_id(new_parent).ok();
         {
             let mut t = self.inodes.lock().expect("inode lock");
             let role = t.get(new_parent).map(|p| p.role);
             t.relocate(ino, new_parent, new_name.to_owned());
-            let folder = self.folder_id_locked(&t, new_parent);
             t.update_node(ino, |n| {
                 n.name = names::to_remote(new_name);
                 n.recycled = false;
@@ -345,18 +340,6 @@ impl<R: Remote> Fs<R> {
             s.push(new_name.to_owned(), ino);
         })
         .await;
-    }
-
-    fn folder_id_locked(
-        &self,
-        t: &super::inode::InodeTable,
-        dir: Ino,
-    ) -> Option<crate::remote::RemoteId> {
-        match &t.get(dir)?.origin {
-            Origin::Root => Some(self.roots.root.clone()),
-            Origin::Remote(id) => Some(id.clone()),
-            _ => None,
-        }
     }
 
     /// Brings an item back from the recycle bin to `new_name` in `new_parent`.

@@ -69,6 +69,14 @@ impl WriteState {
     }
 }
 
+/// Locks a file's write state, if it has one.
+pub async fn lock(state: Option<&WriteState>) -> Option<tokio::sync::MutexGuard<'_, Spooled>> {
+    match state {
+        Some(st) => Some(st.data.lock().await),
+        None => None,
+    }
+}
+
 /// Rounds a time down to the millisecond (the store's precision for content times).
 pub fn to_millis(t: SystemTime) -> SystemTime {
     let since = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
@@ -277,10 +285,7 @@ impl<R: Remote> Fs<R> {
     pub async fn set_mtime(&self, ino: Ino, mtime: SystemTime) -> FsResult<()> {
         // Held to the end, so no upload starts (or is half done) while the time is recorded.
         let state = self.write_state(ino);
-        let mut guard = match &state {
-            Some(st) => Some(st.data.lock().await),
-            None => None,
-        };
+        let mut guard = lock(state.as_deref()).await;
         if let (Some(st), Some(d)) = (&state, guard.as_deref_mut()) {
             if d.dirty {
                 d.mtime = Some(mtime);
