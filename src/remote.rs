@@ -5,6 +5,8 @@
 //! store can do atomically: an upload either ends with an ACTIVE version or leaves nothing.
 
 pub mod error;
+pub mod http;
+pub mod labels;
 pub mod memory;
 pub mod model;
 pub mod workdocs;

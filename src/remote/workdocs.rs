@@ -1,14 +1,14 @@
 //! [`WorkDocsRemote`]: the [`Remote`] of the Amazon WorkDocs REST API (and of `docsfs serve`,
 //! which speaks it). It owns the translation of the trait's reading operations into API calls —
 //! who the caller is, folder / recycle-bin / shared-with-me listings, the caller's role, ranged
-//! reads through signed content URLs — while `transport` owns authentication, time budgets and
-//! retries, `wire` the JSON shapes, `errors` the error mapping, `content` the URLs and
-//! downloads, `writes` the tree changes, `upload` and `put` the uploads and `labels` the mtime labels.
+//! reads through signed content URLs — while `transport` owns authentication and the API calls'
+//! retries, `wire` the JSON shapes, `errors` the error mapping, `content` the URL cache,
+//! `writes` the tree changes, `upload` and `put` the uploads. Shared with the other clients:
+//! `remote/http.rs` (time budgets, retries, ranged downloads) and `remote/labels.rs`.
 
 mod config;
 mod content;
 mod errors;
-mod labels;
 mod put;
 mod transport;
 mod upload;
@@ -22,12 +22,13 @@ use tokio::sync::OnceCell;
 
 pub use config::{ConfigError, WorkDocsAuth, WorkDocsConfig};
 
+use crate::remote::http::{self, Deadline, Opened};
 use crate::remote::{
     ByteStream, Collection, Node, NodeKind, Page, Relocation, Remote, RemoteError, RemoteId, Role,
     Roots, Upload, UploadTarget,
 };
-use content::{Opened, Source, UrlCache};
-use transport::{Credentials, Deadline, Transport};
+use content::{Source, UrlCache};
+use transport::{Credentials, Transport};
 
 /// Everything but RFC 3986's unreserved characters is escaped in path segments and query values
 /// (`+` too: servers decode it as a space in queries).
@@ -327,7 +328,7 @@ impl Remote for WorkDocsRemote {
         range: Range<u64>,
     ) -> Result<ByteStream, RemoteError> {
         if range.start >= range.end {
-            return Ok(content::empty());
+            return Ok(http::empty());
         }
         let timeout = self.transport.timeout;
         let mut refreshed = false;
@@ -342,13 +343,14 @@ impl Remote for WorkDocsRemote {
             };
             let end = source.size.map_or(range.end, |size| range.end.min(size));
             if range.start >= end {
-                return Ok(content::empty());
+                return Ok(http::empty());
             }
             let deadline = Deadline::after(timeout);
-            let http = &self.transport.http;
-            match content::open(http, &source.url, range.start, end, deadline, timeout).await? {
+            let client = &self.transport.http;
+            let url = source.url.as_str();
+            match http::open(|| client.get(url), range.start, end, deadline, timeout).await? {
                 Opened::Stream(s) => return Ok(s),
-                Opened::Empty => return Ok(content::empty()),
+                Opened::Empty => return Ok(http::empty()),
                 Opened::Refused if !refreshed => {
                     tracing::debug!(%doc, version, "content URL refused; fetching a fresh one");
                     self.urls.forget(doc, version);

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use docsfs::remote::http::EndpointError;
 use docsfs::remote::workdocs::{ConfigError, WorkDocsAuth, WorkDocsRemote};
 use docsfs::remote::{Collection, Remote, RemoteError};
 use docsfs::server::faults::FaultSettings;
@@ -144,7 +145,10 @@ fn insecure_endpoints_are_refused_at_construction() {
     ] {
         let refused = make(insecure);
         assert!(
-            matches!(refused, Err(ConfigError::Insecure(_))),
+            matches!(
+                refused,
+                Err(ConfigError::Endpoint(EndpointError::Insecure(_)))
+            ),
             "{insecure}: {refused:?}"
         );
     }

@@ -3,12 +3,11 @@
 //! header. Owns the hand-written `Debug`s, so secrets cannot reach a log through `{:?}`.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::time::Duration;
 
-use reqwest::Url;
 use reqwest::header::HeaderValue;
 
+use crate::remote::http;
 use crate::sigv4::AccessKey;
 
 /// How a [`super::WorkDocsRemote`] reaches and authenticates to a WorkDocs API.
@@ -66,13 +65,8 @@ impl fmt::Debug for WorkDocsConfig {
 /// Why a configuration was refused. Messages never contain credentials.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("invalid endpoint {0:?}: {1}")]
-    Endpoint(String, &'static str),
-    #[error(
-        "endpoint {0:?} uses plain http to a host that is not loopback; use https (http is \
-         accepted for 127.0.0.0/8, ::1 and localhost only)"
-    )]
-    Insecure(String),
+    #[error(transparent)]
+    Endpoint(#[from] http::EndpointError),
     #[error("the token is empty or contains characters not allowed in an HTTP header")]
     Token,
     #[error("the root folder id of the admin mode is empty")]
@@ -86,37 +80,10 @@ pub enum ConfigError {
 /// A validated endpoint: its canonical form without a trailing `/`, so that the URL signed is
 /// byte for byte the URL sent.
 pub fn endpoint_base(endpoint: &str) -> Result<String, ConfigError> {
-    let bad = |why| ConfigError::Endpoint(endpoint.to_owned(), why);
-    let url = Url::parse(endpoint.trim()).map_err(|_| bad("not an absolute URL"))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("credentials do not belong in the URL"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("a query or fragment is not allowed"));
-    }
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        "http" => return Err(ConfigError::Insecure(endpoint.to_owned())),
-        _ => return Err(bad("the scheme must be https or http")),
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    Ok(http::endpoint_base(endpoint)?)
 }
 
-/// Whether a URL may carry a secret: https, or http to a loopback host.
-pub fn is_secure(url: &str) -> bool {
-    Url::parse(url)
-        .is_ok_and(|u| u.scheme() == "https" || (u.scheme() == "http" && is_loopback(&u)))
-}
-
-fn is_loopback(url: &Url) -> bool {
-    let host = url.host_str().unwrap_or("");
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    match bare.parse::<IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host.eq_ignore_ascii_case("localhost"),
-    }
-}
+pub use http::is_secure;
 
 /// The `Authentication` header value of a token, marked sensitive so that `http` and `reqwest`
 /// keep it out of their own `Debug` output.
@@ -133,41 +100,6 @@ pub fn token_header(token: &str) -> Result<HeaderValue, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn endpoints() {
-        let ok = |e: &str| endpoint_base(e).unwrap();
-        assert_eq!(ok("http://127.0.0.1:8080/"), "http://127.0.0.1:8080");
-        assert_eq!(ok("http://127.1.2.3"), "http://127.1.2.3");
-        assert_eq!(ok("http://[::1]:9/"), "http://[::1]:9");
-        assert_eq!(ok("http://LocalHost:80"), "http://localhost");
-        assert_eq!(
-            ok("https://Example.COM:443/api/"),
-            "https://example.com/api"
-        );
-        for insecure in [
-            "http://example.com",
-            "http://10.0.0.1",
-            "http://localhost.evil",
-        ] {
-            assert!(matches!(
-                endpoint_base(insecure),
-                Err(ConfigError::Insecure(_))
-            ));
-        }
-        for bad in [
-            "",
-            "example.com",
-            "ftp://x",
-            "https://u:p@x",
-            "https://x/?a=1",
-        ] {
-            assert!(
-                matches!(endpoint_base(bad), Err(ConfigError::Endpoint(..))),
-                "{bad}"
-            );
-        }
-    }
 
     #[test]
     fn debug_hides_secrets() {

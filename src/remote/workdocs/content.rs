@@ -1,26 +1,17 @@
 //! Document content: the signed download URLs (`Source.ORIGINAL` of GetDocumentVersion) and
-//! their cache, and ranged downloads from them as streams of chunks. A URL is a capability: it
+//! their cache (the ranged downloads themselves are `remote/http.rs`'s). A URL is a capability: it
 //! is requested without credentials (it may point to another host), never logged, and kept
 //! until shortly before it expires (`X-Amz-Date` + `X-Amz-Expires`, or this project's server's
 //! absolute `X-Docsfs-Expires`; 5 minutes when it says nothing).
 
 use std::collections::HashMap;
-use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
-use reqwest::StatusCode;
-use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, HeaderMap, RANGE};
 use tokio::time::Instant;
 
-use super::errors::{WireError, network};
-use super::transport::{Attempt, Deadline, with_retries};
 use crate::clock;
-use crate::remote::{ByteStream, RemoteError};
 
-const OP: &str = "download";
 /// Assumed lifetime of a URL that does not say when it expires.
 const DEFAULT_TTL: Duration = Duration::from_secs(300);
 /// A URL is refreshed this long before it expires (or at half its remaining life if shorter).
@@ -127,130 +118,6 @@ fn expiry_secs(url: &str) -> Option<f64> {
     Some(ms as f64 / 1000.0 + ttl)
 }
 
-/// What GETting a content URL gave.
-pub enum Opened {
-    Stream(ByteStream),
-    /// The range starts past the end of the content.
-    Empty,
-    /// 403: the URL expired or was revoked; a fresh one may work.
-    Refused,
-}
-
-pub fn empty() -> ByteStream {
-    Box::pin(futures_util::stream::empty())
-}
-
-/// GETs bytes `start..end` (non-empty) of `url`, retrying transient failures until `deadline`;
-/// chunks must then keep coming at least every `idle`.
-pub async fn open(
-    http: &reqwest::Client,
-    url: &str,
-    start: u64,
-    end: u64,
-    deadline: Deadline,
-    idle: Duration,
-) -> Result<Opened, RemoteError> {
-    let range = format!("bytes={start}-{}", end - 1);
-    with_retries(OP, deadline, || async {
-        let resp = match http.get(url).header(RANGE, &range).send().await {
-            Ok(r) => r,
-            Err(e) => return Attempt::Retry(network(OP, e), None),
-        };
-        let status = resp.status();
-        let (skip, expect) = match status {
-            StatusCode::PARTIAL_CONTENT => match content_range(resp.headers()) {
-                Some((first, last)) if first == start => (0, (last + 1 - first).min(end - start)),
-                _ => return Attempt::Fail(protocol("a Content-Range other than the one asked")),
-            },
-            StatusCode::OK => {
-                let len = resp
-                    .headers()
-                    .get(CONTENT_LENGTH)
-                    .and_then(|v| v.to_str().ok());
-                let len = len.and_then(|v| v.parse::<u64>().ok()).unwrap_or(end);
-                (start, len.min(end).saturating_sub(start))
-            }
-            StatusCode::RANGE_NOT_SATISFIABLE => return Attempt::Done(Opened::Empty),
-            StatusCode::FORBIDDEN => return Attempt::Done(Opened::Refused),
-            StatusCode::NOT_FOUND => {
-                let gone = RemoteError::NotFound(format!("{OP}: the version's content is gone"));
-                return Attempt::Fail(gone);
-            }
-            // The body is S3's XML (or anything); only the status and Retry-After matter.
-            _ => return Attempt::from_wire(OP, &WireError::new(status, resp.headers(), b"")),
-        };
-        if expect == 0 {
-            return Attempt::Done(Opened::Empty);
-        }
-        Attempt::Done(Opened::Stream(body(resp, skip, expect, idle)))
-    })
-    .await
-}
-
-fn protocol(what: &str) -> RemoteError {
-    RemoteError::Protocol(format!("{OP}: {what}"))
-}
-
-/// `Content-Range: bytes first-last/len` → (first, last).
-fn content_range(headers: &HeaderMap) -> Option<(u64, u64)> {
-    let v = headers.get(CONTENT_RANGE)?.to_str().ok()?;
-    let (first, last) = v
-        .strip_prefix("bytes ")?
-        .split('/')
-        .next()?
-        .split_once('-')?;
-    let (first, last) = (first.trim().parse().ok()?, last.trim().parse().ok()?);
-    (first <= last).then_some((first, last))
-}
-
-type Chunks = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
-
-struct Body {
-    chunks: Chunks,
-    skip: u64,
-    left: u64,
-    idle: Duration,
-    done: bool,
-}
-
-/// The response body after skipping `skip` bytes, `expect` bytes long; ends with an error if
-/// the connection breaks, stalls for `idle`, or ends early.
-fn body(resp: reqwest::Response, skip: u64, expect: u64, idle: Duration) -> ByteStream {
-    let state = Body {
-        chunks: Box::pin(resp.bytes_stream()),
-        skip,
-        left: expect,
-        idle,
-        done: false,
-    };
-    Box::pin(futures_util::stream::unfold(state, |mut s| async move {
-        while !s.done && s.left > 0 {
-            let next = tokio::time::timeout(s.idle, s.chunks.next()).await;
-            let mut chunk = match next {
-                Ok(Some(Ok(chunk))) => chunk,
-                failed => {
-                    s.done = true;
-                    let e = match failed {
-                        Err(_) => RemoteError::Timeout(s.idle),
-                        Ok(Some(Err(e))) => network(OP, e),
-                        _ => RemoteError::Network(format!("{OP}: the content ended early")),
-                    };
-                    return Some((Err(e), s));
-                }
-            };
-            let skipped = s.skip.min(chunk.len() as u64);
-            s.skip -= skipped;
-            chunk = chunk.slice(skipped as usize..);
-            chunk.truncate(s.left.min(chunk.len() as u64) as usize);
-            if !chunk.is_empty() {
-                s.left -= chunk.len() as u64;
-                return Some((Ok(chunk), s));
-            }
-        }
-        None
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,14 +138,5 @@ mod tests {
         assert_eq!(fresh(soon), Some(Duration::from_secs(1)));
         assert_eq!(fresh("http://h/b?X-Docsfs-Expires=899"), None);
         assert_eq!(fresh("http://h/b"), Some(Duration::from_secs(270)));
-    }
-
-    #[test]
-    fn content_ranges() {
-        let mut h = HeaderMap::new();
-        h.insert(CONTENT_RANGE, "bytes 5-9/100".parse().unwrap());
-        assert_eq!(content_range(&h), Some((5, 9)));
-        h.insert(CONTENT_RANGE, "bytes */100".parse().unwrap());
-        assert_eq!(content_range(&h), None);
     }
 }

@@ -68,7 +68,7 @@ impl WireError {
             status,
             name: name.map(str::to_owned),
             message: clean(parsed.message.as_deref().unwrap_or("")),
-            retry_after: retry_after(headers),
+            retry_after: crate::remote::http::retry_after(headers),
         }
     }
 
@@ -148,13 +148,6 @@ fn means_bad_credentials(message: &str) -> bool {
         .any(|w| m.contains(w))
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is not used by AWS and is ignored).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    let secs: f64 = v.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
-}
-
 /// A server message fit for an error: one line, printable, bounded.
 fn clean(message: &str) -> String {
     let mut out: String = message
@@ -166,19 +159,6 @@ fn clean(message: &str) -> String {
         out.push('…');
     }
     out
-}
-
-/// A transport failure, without the URL (`reqwest` puts it in `Display`) but with its causes.
-pub fn network(what: &str, e: reqwest::Error) -> RemoteError {
-    let e = e.without_url();
-    let mut msg = format!("{what}: {e}");
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
-    }
-    RemoteError::Network(msg)
 }
 
 #[cfg(test)]

@@ -17,9 +17,9 @@ use reqwest::header::{CONTENT_LENGTH, HOST, HeaderMap, HeaderName, HeaderValue};
 use tokio::io::AsyncReadExt;
 use tokio_util::io::ReaderStream;
 
-use super::errors::{WireError, network};
-use super::transport::{Attempt, Deadline, with_retries};
+use super::errors::WireError;
 use crate::remote::RemoteError;
+use crate::remote::http::{Attempt, Deadline, network, with_retries};
 
 const OP: &str = "upload";
 /// The slowest upload rate a PUT is given time for.

@@ -6,25 +6,19 @@
 //! not the credentials. Logs name the operation, the method and the path, never a query string,
 //! a header or a body.
 
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use rand::Rng;
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
-use tokio::time::Instant;
 
-use super::errors::{WireError, network};
+use super::errors::WireError;
 use super::wire;
 use crate::remote::RemoteError;
+use crate::remote::http::{Attempt, Deadline, network, with_retries_if};
 use crate::sigv4::{self, AccessKey};
 
-const FIRST_BACKOFF: Duration = Duration::from_millis(100);
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
-/// No retry is started with less time than this left.
-const MIN_ATTEMPT: Duration = Duration::from_millis(50);
 /// An API answer larger than this is refused (a 999-item listing is about 1 MiB).
 const MAX_API_BODY: usize = 32 << 20;
 
@@ -32,45 +26,6 @@ const MAX_API_BODY: usize = 32 << 20;
 pub enum Credentials {
     Token(HeaderValue),
     Admin { key: AccessKey, region: String },
-}
-
-/// The time left for one call (an API call with its retries, or the start of a download).
-#[derive(Clone, Copy, Debug)]
-pub struct Deadline {
-    end: Instant,
-    total: Duration,
-}
-
-impl Deadline {
-    pub fn after(total: Duration) -> Self {
-        Self {
-            end: Instant::now() + total,
-            total,
-        }
-    }
-
-    pub fn remaining(&self) -> Duration {
-        self.end.saturating_duration_since(Instant::now())
-    }
-
-    pub fn timeout(&self) -> RemoteError {
-        RemoteError::Timeout(self.total)
-    }
-
-    /// One attempt gets at most half the budget (at least 1 s), so that a hung attempt leaves
-    /// time for another.
-    fn attempt_budget(&self) -> Duration {
-        self.remaining()
-            .min((self.total / 2).max(Duration::from_secs(1)))
-    }
-}
-
-/// What one attempt came to.
-pub enum Attempt<T> {
-    Done(T),
-    /// A transient failure, with the server's `Retry-After` if it gave one.
-    Retry(RemoteError, Option<Duration>),
-    Fail(RemoteError),
 }
 
 impl<T> Attempt<T> {
@@ -81,61 +36,6 @@ impl<T> Attempt<T> {
         } else {
             Self::Fail(e.to_remote(op))
         }
-    }
-}
-
-/// Runs `attempt` until it succeeds, fails for good, or the next try would end past `deadline`
-/// (then the last error is returned; an attempt cut off by the deadline is a `Timeout`).
-pub async fn with_retries<T, F, Fut>(
-    op: &str,
-    deadline: Deadline,
-    attempt: F,
-) -> Result<T, RemoteError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Attempt<T>>,
-{
-    with_retries_if(op, deadline, true, attempt).await
-}
-
-/// [`with_retries`]; when `retry_hung` is false (a request that must not be sent twice), an
-/// attempt may use the whole remaining budget and one cut off by the deadline is not retried:
-/// the server may have acted on it.
-pub async fn with_retries_if<T, F, Fut>(
-    op: &str,
-    deadline: Deadline,
-    retry_hung: bool,
-    mut attempt: F,
-) -> Result<T, RemoteError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Attempt<T>>,
-{
-    let mut backoff = FIRST_BACKOFF;
-    loop {
-        let budget = if retry_hung {
-            deadline.attempt_budget()
-        } else {
-            deadline.remaining()
-        };
-        if budget.is_zero() {
-            return Err(deadline.timeout());
-        }
-        let (error, retry_after) = match tokio::time::timeout(budget, attempt()).await {
-            Ok(Attempt::Done(v)) => return Ok(v),
-            Ok(Attempt::Fail(e)) => return Err(e),
-            Ok(Attempt::Retry(e, after)) => (e, after),
-            Err(_) if !retry_hung => return Err(deadline.timeout()),
-            Err(_) => (deadline.timeout(), None),
-        };
-        let jittered = backoff / 2 + rand::rng().random_range(Duration::ZERO..=backoff / 2);
-        let wait = jittered.max(retry_after.unwrap_or_default());
-        if wait + MIN_ATTEMPT >= deadline.remaining() {
-            return Err(error);
-        }
-        tracing::debug!(op, ?wait, %error, "retrying");
-        tokio::time::sleep(wait).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
 }
 

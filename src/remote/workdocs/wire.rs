@@ -11,8 +11,8 @@ use std::time::SystemTime;
 
 use serde::Deserialize;
 
-use super::labels;
 use crate::clock;
+use crate::remote::labels;
 use crate::remote::{Node, NodeKind, RemoteError, Role};
 
 #[derive(Deserialize)]

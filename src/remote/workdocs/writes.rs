@@ -8,7 +8,8 @@ use std::time::SystemTime;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::{WorkDocsRemote, enc, labels, wire};
+use super::{WorkDocsRemote, enc, wire};
+use crate::remote::labels;
 use crate::remote::{Node, NodeKind, Relocation, RemoteError, RemoteId};
 
 /// The operation names and path of an item's Update*/Delete* routes.

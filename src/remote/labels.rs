@@ -1,6 +1,6 @@
-//! Modification times set after an upload, carried by a document label. WorkDocs fixes a
-//! version's ContentModifiedTimestamp when the upload starts, so a later `touch` is recorded as
-//! the label `mtime=<16 hex digits: nanoseconds since the epoch>.<first 8 hex digits of
+//! Modification times carried by a document label (WorkDocs) or tag (LogicalDOC). WorkDocs
+//! fixes a version's ContentModifiedTimestamp when the upload starts, and LogicalDOC has no
+//! settable content time at all, so an mtime the store cannot hold is recorded as the label `mtime=<16 hex digits: nanoseconds since the epoch>.<first 8 hex digits of
 //! sha256(version id)>` (31 characters, within the model's 32-character `SharedLabel` pattern).
 //! The hash binds the label to one version: once another version is the latest, the label no
 //! longer applies and the version's own timestamp shows again.
