@@ -9,6 +9,7 @@ pub mod errno;
 pub mod file;
 pub mod fuse;
 pub mod inode;
+pub mod link;
 pub mod lookahead;
 pub mod names;
 pub mod namespace;
@@ -106,6 +107,7 @@ pub type FsResult<T> = Result<T, FsError>;
 pub enum FileKind {
     Directory,
     File,
+    Symlink,
 }
 
 /// What `stat` shows.
@@ -218,9 +220,14 @@ impl<R: Remote> Fs<R> {
                 FileKind::File,
                 if i.role.can_write() { 0o644 } else { 0o444 },
             ),
+            NodeKind::Link => (FileKind::Symlink, 0o777),
         };
         let (size, mtime) = match self.write_state(ino).and_then(|w| w.shown()) {
             Some(shown) => shown,
+            None if i.kind == NodeKind::Link => {
+                let target = self.link_target(i).unwrap_or_default();
+                (target.len() as u64, i.mtime(self.mounted_at))
+            }
             None => (i.size(), i.mtime(self.mounted_at)),
         };
         Stat {

@@ -5,8 +5,10 @@
 //! store can do atomically: an upload either ends with an ACTIVE version or leaves nothing.
 
 pub mod error;
+pub mod file_body;
 pub mod http;
 pub mod labels;
+pub mod logicaldoc;
 pub mod memory;
 pub mod model;
 pub mod workdocs;

@@ -1,5 +1,6 @@
-//! `docsfs mount`: mount a WorkDocs-API server on a directory. Credentials come from a file
-//! (refused if others can read it) or `DOCSFS_TOKEN`, never from the command line. Runs in the
+//! `docsfs mount`: mount a WorkDocs-API or LogicalDOC server on a directory. Credentials come
+//! from a file (refused if others can read it) or the environment (`DOCSFS_TOKEN`,
+//! `DOCSFS_PASSWORD`), never from the command line. Runs in the
 //! foreground until unmounted or SIGINT/SIGTERM; `--daemon` detaches once the mount is up.
 
 use std::io::{Read, Write};
@@ -14,14 +15,38 @@ use clap::Args;
 
 use crate::fs::{Fs, FsConfig};
 use crate::mount::{MountOptions, Mounted};
+use crate::remote::Remote;
+use crate::remote::logicaldoc::{LogicalDocAuth, LogicalDocConfig, LogicalDocRemote};
 use crate::remote::workdocs::{WorkDocsAuth, WorkDocsConfig, WorkDocsRemote};
 use crate::sigv4::{AccessKey, DEFAULT_REGION};
 
+/// The API the server speaks.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The Amazon WorkDocs REST API (a user token, or an admin access key).
+    Workdocs,
+    /// LogicalDOC's REST web services (a user name and password, or an API key).
+    Logicaldoc,
+}
+
 #[derive(Args, Debug)]
 pub struct MountArgs {
-    /// Base URL of the WorkDocs API (https://…; http:// only for loopback).
+    /// The API the server speaks.
+    #[arg(long, value_enum, default_value = "workdocs")]
+    pub backend: Backend,
+    /// Base URL of the API (https://…; http:// only for loopback). For LogicalDOC, the web
+    /// application's URL, e.g. https://dms.example.com/logicaldoc.
     #[arg(long, value_name = "URL")]
     pub endpoint: String,
+    /// LogicalDOC: the user name (with --password-file or DOCSFS_PASSWORD).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["token_file", "admin_key_file"])]
+    pub user: Option<String>,
+    /// LogicalDOC: file holding the user's password (mode 0600).
+    #[arg(long, value_name = "FILE", requires = "user")]
+    pub password_file: Option<PathBuf>,
+    /// LogicalDOC 9+: file holding an API key (mode 0600), instead of a user and password.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["user", "token_file", "admin_key_file"])]
+    pub api_key_file: Option<PathBuf>,
     /// File holding the user's authentication token (mode 0600). Else DOCSFS_TOKEN is used.
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
@@ -91,7 +116,39 @@ pub fn read_secret_file(path: &Path) -> anyhow::Result<String> {
     Ok(secret)
 }
 
+fn logicaldoc_credentials(args: &MountArgs) -> anyhow::Result<LogicalDocAuth> {
+    if let Some(file) = &args.api_key_file {
+        return Ok(LogicalDocAuth::ApiKey(read_secret_file(file)?));
+    }
+    let Some(user) = args.user.clone() else {
+        bail!("no credentials: give --user NAME with --password-file FILE, or --api-key-file FILE");
+    };
+    let password = match &args.password_file {
+        Some(file) => read_secret_file(file)?,
+        None => match std::env::var("DOCSFS_PASSWORD") {
+            Ok(p) if !p.is_empty() => p,
+            _ => bail!("no password: give --password-file FILE or set DOCSFS_PASSWORD"),
+        },
+    };
+    Ok(LogicalDocAuth::Password { user, password })
+}
+
+/// Where a LogicalDOC mount keeps its recycle-bin record: one folder per server and identity
+/// (the user, or a digest of the API key), so that mounts of other accounts never mix.
+fn trash_dir(cache: &Path, endpoint: &str, auth: &LogicalDocAuth) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let who = match auth {
+        LogicalDocAuth::Password { user, .. } => format!("user:{user}"),
+        LogicalDocAuth::ApiKey(key) => format!("key:{}", hex::encode(Sha256::digest(key))),
+    };
+    let digest = Sha256::digest(format!("{}\n{who}", endpoint.trim_end_matches('/')));
+    cache.join("logicaldoc").join(&hex::encode(digest)[..24])
+}
+
 fn credentials(args: &MountArgs) -> anyhow::Result<WorkDocsAuth> {
+    if args.user.is_some() || args.api_key_file.is_some() {
+        bail!("--user and --api-key-file are LogicalDOC credentials; add --backend logicaldoc");
+    }
     if let Some(file) = &args.admin_key_file {
         let key = AccessKey::parse(&read_secret_file(file)?)
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
@@ -121,13 +178,13 @@ pub fn fs_config(args: &MountArgs) -> FsConfig {
         cache_entries: args.cache_entries,
         uid: args.uid.unwrap_or(uid),
         gid: args.gid.unwrap_or(gid),
-        spool_dir: args
-            .cache_dir
-            .clone()
-            .unwrap_or_else(default_cache_dir)
-            .join("spool"),
+        spool_dir: cache_dir(args).join("spool"),
         ..FsConfig::default()
     }
+}
+
+fn cache_dir(args: &MountArgs) -> PathBuf {
+    args.cache_dir.clone().unwrap_or_else(default_cache_dir)
 }
 
 /// `$XDG_CACHE_HOME/docsfs`, else `~/.cache/docsfs`, else a per-user folder in /tmp.
@@ -154,14 +211,36 @@ pub async fn mount(args: MountArgs) -> anyhow::Result<()> {
             args.mountpoint.display()
         );
     }
-    let config = WorkDocsConfig {
-        endpoint: args.endpoint.clone(),
-        auth: credentials(&args)?,
-        timeout: Duration::from_secs(args.timeout),
-        region: args.region.clone(),
-    };
-    let remote = Arc::new(WorkDocsRemote::new(config)?);
-    let core = Fs::new(remote, fs_config(&args))
+    let timeout = Duration::from_secs(args.timeout);
+    match args.backend {
+        Backend::Workdocs => {
+            let config = WorkDocsConfig {
+                endpoint: args.endpoint.clone(),
+                auth: credentials(&args)?,
+                timeout,
+                region: args.region.clone(),
+            };
+            serve(Arc::new(WorkDocsRemote::new(config)?), &args).await
+        }
+        Backend::Logicaldoc => {
+            if args.token_file.is_some() || args.admin_key_file.is_some() {
+                bail!("--token-file and --admin-key-file are WorkDocs credentials");
+            }
+            let auth = logicaldoc_credentials(&args)?;
+            let config = LogicalDocConfig {
+                endpoint: args.endpoint.clone(),
+                trash_dir: Some(trash_dir(&cache_dir(&args), &args.endpoint, &auth)),
+                auth,
+                timeout,
+            };
+            serve(Arc::new(LogicalDocRemote::new(config)?), &args).await
+        }
+    }
+}
+
+/// Builds the core on `remote`, mounts it, and serves until unmounted.
+async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()> {
+    let core = Fs::new(remote, fs_config(args))
         .await
         .with_context(|| format!("cannot reach {}", args.endpoint))?;
     let opts = MountOptions {

@@ -82,6 +82,7 @@ fn file_type(k: FileKind) -> FileType {
     match k {
         FileKind::Directory => FileType::Directory,
         FileKind::File => FileType::RegularFile,
+        FileKind::Symlink => FileType::Symlink,
     }
 }
 
@@ -138,6 +139,16 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         self.rt.spawn(async move {
             match core.getattr(ino.0).await {
                 Ok(s) => reply.attr(&core.ttl(), &attr(&s)),
+                Err(e) => reply.error(fail(&e)),
+            }
+        });
+    }
+
+    fn readlink(&self, _req: &Request, ino: INodeNo, reply: ReplyData) {
+        let core = self.core.clone();
+        self.rt.spawn(async move {
+            match core.readlink(ino.0).await {
+                Ok(target) => reply.data(target.as_bytes()),
                 Err(e) => reply.error(fail(&e)),
             }
         });

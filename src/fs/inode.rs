@@ -276,6 +276,7 @@ mod tests {
             version: Some("v1".into()),
             recycled: false,
             role: None,
+            link: None,
         }
     }
 

@@ -251,8 +251,15 @@ impl<R: Remote> Fs<R> {
                 if let Some(dst) = dst {
                     let d = self.inode(dst)?;
                     match (s.kind, d.kind) {
-                        (NodeKind::Folder, NodeKind::Document) => return Err(FsError::NotDir),
-                        (NodeKind::Document, NodeKind::Folder) => return Err(FsError::IsDir),
+                        (NodeKind::Folder, NodeKind::Document | NodeKind::Link) => {
+                            return Err(FsError::NotDir);
+                        }
+                        (NodeKind::Document | NodeKind::Link, NodeKind::Folder) => {
+                            return Err(FsError::IsDir);
+                        }
+                        (NodeKind::Link, _) | (_, NodeKind::Link) => {
+                            self.remove_item(new_parent, new_name, dst).await?;
+                        }
                         (NodeKind::Folder, NodeKind::Folder) => {
                             self.ensure_empty(dst).await?;
                             self.remove_item(new_parent, new_name, dst).await?;

@@ -84,6 +84,10 @@ impl<R: Remote> Fs<R> {
         exact_mtime: bool,
     ) -> FsResult<crate::remote::Node> {
         let mut node = self.remote.upload(up).await?;
+        // Some backends (LogicalDOC) record the exact time with the upload itself.
+        if node.mtime == up.modified {
+            return Ok(node);
+        }
         if exact_mtime && to_millis(up.modified) != up.modified {
             if let Some(version) = &node.version {
                 match self.remote.set_mtime(&node.id, version, up.modified).await {

@@ -11,6 +11,8 @@ pub type RemoteId = String;
 pub enum NodeKind {
     Folder,
     Document,
+    /// A folder alias (LogicalDOC): shown as a symbolic link to its target.
+    Link,
 }
 
 /// The caller's role on an item, ordered by what it allows.
@@ -50,6 +52,9 @@ pub struct Node {
     pub recycled: bool,
     /// The caller's role, when the backend reports it with the item; `None` means "as its parent".
     pub role: Option<Role>,
+    /// For a [`NodeKind::Link`]: the target's path from the root of the caller's tree, one
+    /// store name per segment.
+    pub link: Option<Vec<String>>,
 }
 
 /// One page of a listing; `next_marker` fetches the next.

@@ -128,6 +128,7 @@ impl Walker<'_> {
             (NodeKind::Folder, false) => (FileKind::Directory, 0o555),
             (NodeKind::Document, true) => (FileKind::File, 0o644),
             (NodeKind::Document, false) => (FileKind::File, 0o444),
+            (NodeKind::Link, _) => (FileKind::Symlink, 0o777),
         };
         let s = &e.stat;
         assert_eq!((s.kind, s.perm), (kind, mode), "{label}");

@@ -63,6 +63,7 @@ impl Item {
             version: latest.map(|v| v.id.clone()),
             recycled: !self.is_live(),
             role: None,
+            link: None,
         }
     }
 }

@@ -47,7 +47,7 @@ fn epoch_seconds(t: SystemTime) -> f64 {
 
 impl WorkDocsRemote {
     pub(super) async fn upload_file(&self, up: &Upload) -> Result<Node, RemoteError> {
-        put::check_file(&up.path, up.size).await?;
+        crate::remote::file_body::check_file(&up.path, up.size).await?;
         let started = self.initiate(up).await?;
         let (http, timeout) = (&self.transport.http, self.transport.timeout);
         let sent = put::put(http, &started.to, &up.path, up.size, timeout).await;
@@ -115,6 +115,7 @@ impl WorkDocsRemote {
                 version: None,
                 recycled: false,
                 role: None,
+                link: None,
             },
         };
         match fill(&mut started, up, doc, answer.upload_metadata) {

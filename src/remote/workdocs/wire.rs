@@ -233,6 +233,7 @@ impl Folder {
             version: None,
             recycled: recycled || is_recycled(self.resource_state.as_deref()),
             role: None,
+            link: None,
         })
     }
 }
@@ -270,6 +271,7 @@ impl Document {
             version: Some(v.id),
             recycled: recycled || is_recycled(self.resource_state.as_deref()),
             role: None,
+            link: None,
         }))
     }
 }

@@ -15,7 +15,8 @@ use crate::remote::{Node, NodeKind, Relocation, RemoteError, RemoteId};
 /// The operation names and path of an item's Update*/Delete* routes.
 fn item_route(id: &str, kind: NodeKind) -> (&'static str, &'static str, String) {
     match kind {
-        NodeKind::Folder => (
+        // WorkDocs has no links; a folder route is as good an answer as any.
+        NodeKind::Folder | NodeKind::Link => (
             "UpdateFolder",
             "DeleteFolder",
             format!("/api/v1/folders/{}", enc(id)),

@@ -197,6 +197,7 @@ impl World {
         let made = match node.kind {
             NodeKind::Folder => r.mkdir_duplicate(&parent, &node.name),
             NodeKind::Document => r.put_duplicate(&parent, &node.name, content, mtime),
+            NodeKind::Link => return,
         };
         if let Ok(id) = made {
             self.record(alice, id);

@@ -1,0 +1,242 @@
+//! The tree-changing operations of [`LogicalDocRemote`] other than uploads: `folder/create`,
+//! renames and moves (`folder/rename|move`, `document/rename|move`), deletion and the recycle
+//! bin (`document/delete` recorded in [`super::trash`], `document/restore`), and modification
+//! times kept as an mtime tag (`document/update` with the document's full description, since
+//! `update` overwrites every field it is given). LogicalDOC renames a document whose new name is
+//! taken to `base(1).ext` instead of refusing; a rename is therefore read back, and a name that
+//! came out different is reported as taken.
+
+use std::time::SystemTime;
+
+use reqwest::header::CONTENT_TYPE;
+use serde_json::{Value, json};
+
+use super::trash::Deleted;
+use super::{LogicalDocRemote, enc, json, number, wire};
+use crate::remote::{Node, NodeKind, Relocation, RemoteError, RemoteId, labels};
+
+impl LogicalDocRemote {
+    /// PUT `rest/{path}` with no body; 204 expected.
+    pub(super) async fn put(&self, op: &'static str, path: &str) -> Result<(), RemoteError> {
+        let url = self.session.rest_url(path);
+        self.session.send(op, true, |c| c.put(&url)).await.map(drop)
+    }
+
+    async fn delete_call(&self, op: &'static str, path: &str) -> Result<(), RemoteError> {
+        let url = self.session.rest_url(path);
+        self.session
+            .send(op, true, |c| c.delete(&url))
+            .await
+            .map(drop)
+    }
+
+    pub(super) async fn create_folder_in(
+        &self,
+        parent: &RemoteId,
+        name: &str,
+    ) -> Result<Node, RemoteError> {
+        const OP: &str = "folder/create";
+        let body = json!({ "name": name, "parentId": number(parent)? }).to_string();
+        let url = self.session.rest_url("folder/create");
+        let answer = self
+            .session
+            .send(OP, false, |c| {
+                c.post(&url)
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.clone())
+            })
+            .await?;
+        let v = super::parse_json(OP, &answer)?;
+        let node =
+            wire::folder(OP, &v)?.ok_or_else(|| wire::protocol(OP, "the answer is the root"))?;
+        if node.name != name {
+            return Err(wire::protocol(
+                OP,
+                "the folder was created under another name",
+            ));
+        }
+        Ok(node)
+    }
+
+    pub(super) async fn relocate_item(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        to: &Relocation,
+    ) -> Result<(), RemoteError> {
+        let n = number(id)?;
+        match kind {
+            NodeKind::Folder | NodeKind::Link => {
+                if let Some(parent) = &to.parent {
+                    let path = format!("folder/move?folderId={n}&parentId={}", number(parent)?);
+                    self.put("folder/move", &path).await?;
+                }
+                if let Some(name) = &to.name {
+                    let path = format!("folder/rename?folderId={n}&name={}", enc(name));
+                    self.put("folder/rename", &path).await?;
+                }
+                Ok(())
+            }
+            NodeKind::Document => {
+                if let Some(parent) = &to.parent {
+                    let path = format!("document/move?docId={n}&folderId={}", number(parent)?);
+                    self.put("document/move", &path).await?;
+                }
+                if let Some(name) = &to.name {
+                    let path = format!("document/rename?docId={n}&name={}", enc(name));
+                    self.put("document/rename", &path).await?;
+                    self.check_name(id, name).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// AlreadyExists if document `id` is not named `name` (the server made the name unique).
+    async fn check_name(&self, id: &str, name: &str) -> Result<(), RemoteError> {
+        let now = self.document(id).await?;
+        match json::string(&now, "fileName") {
+            Some(actual) if actual == name => Ok(()),
+            Some(actual) => Err(RemoteError::AlreadyExists(format!(
+                "{name:?} is taken; the server named the document {actual:?}"
+            ))),
+            None => Err(wire::protocol(
+                "document/getDocument",
+                "a document without a fileName",
+            )),
+        }
+    }
+
+    pub(super) async fn recycle_item(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+    ) -> Result<(), RemoteError> {
+        let n = number(id)?;
+        match kind {
+            NodeKind::Folder | NodeKind::Link => {
+                self.delete_call("folder/delete", &format!("folder/delete?folderId={n}"))
+                    .await
+            }
+            NodeKind::Document => {
+                let node = wire::document("document/getDocument", &self.document(id).await?)?;
+                self.delete_call("document/delete", &format!("document/delete?docId={n}"))
+                    .await?;
+                match &self.trash {
+                    Some(trash) => trash.record(id, Deleted::of(&node)),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    pub(super) async fn restore_item(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        to: &Relocation,
+    ) -> Result<(), RemoteError> {
+        if kind != NodeKind::Document {
+            return Err(RemoteError::Unsupported(
+                "LogicalDOC's API cannot restore a deleted folder".into(),
+            ));
+        }
+        let recorded = self.trash.as_ref().and_then(|t| t.get(id));
+        let recorded = recorded.ok_or_else(|| {
+            RemoteError::NotFound(format!("document {id} is not in the recycle-bin record"))
+        })?;
+        let folder = to
+            .parent
+            .clone()
+            .or(recorded.folder.clone())
+            .ok_or_else(|| {
+                RemoteError::Invalid(format!(
+                    "the folder document {id} was deleted from is unknown"
+                ))
+            })?;
+        let path = format!(
+            "document/restore?docId={}&folderId={}",
+            number(id)?,
+            number(&folder)?
+        );
+        self.put("document/restore", &path).await?;
+        if let Some(trash) = &self.trash {
+            trash.forget(id)?;
+        }
+        match &to.name {
+            Some(name) if *name != recorded.name => {
+                let rename = Relocation {
+                    name: Some(name.clone()),
+                    parent: None,
+                };
+                self.relocate_item(id, NodeKind::Document, &rename).await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub(super) async fn delete_item(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+    ) -> Result<(), RemoteError> {
+        // A recorded document is in LogicalDOC's own trash already: forgetting it is all the
+        // API allows.
+        if let Some(trash) = &self.trash {
+            if trash.forget(id)? {
+                return Ok(());
+            }
+        }
+        let n = number(id)?;
+        match kind {
+            NodeKind::Folder | NodeKind::Link => {
+                self.delete_call("folder/delete", &format!("folder/delete?folderId={n}"))
+                    .await
+            }
+            NodeKind::Document => {
+                self.delete_call("document/delete", &format!("document/delete?docId={n}"))
+                    .await
+            }
+        }
+    }
+
+    pub(super) async fn set_version_mtime(
+        &self,
+        doc: &RemoteId,
+        version: &str,
+        mtime: SystemTime,
+    ) -> Result<(), RemoteError> {
+        let current = self.document(doc).await?;
+        self.tag_mtime(current, version, mtime).await
+    }
+
+    /// Stores the mtime tag of `version` on the document `current` describes (replacing older
+    /// mtime tags), through `document/update` with the whole description.
+    pub(super) async fn tag_mtime(
+        &self,
+        mut current: Value,
+        version: &str,
+        mtime: SystemTime,
+    ) -> Result<(), RemoteError> {
+        const OP: &str = "document/update";
+        let label = labels::mtime_label(mtime, version).ok_or_else(|| {
+            RemoteError::Invalid(format!("{OP}: the time cannot be recorded (before 1970?)"))
+        })?;
+        let mut tags: Vec<String> = json::strings(&current, "tags")
+            .into_iter()
+            .filter(|t| !t.starts_with(labels::PREFIX))
+            .collect();
+        tags.push(label);
+        current["tags"] = json!(tags);
+        let body = current.to_string();
+        let url = self.session.rest_url("document/update");
+        self.session
+            .send(OP, true, |c| {
+                c.put(&url)
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.clone())
+            })
+            .await
+            .map(drop)
+    }
+}
