@@ -39,6 +39,9 @@ pub enum ApiError {
     Prohibited(String),
     #[error("{0}")]
     InvalidOperation(String),
+    /// The document is checked out or locked by someone else (a LogicalDOC lock).
+    #[error("{0}")]
+    Locked(String),
     #[error("{0}")]
     TooManyLabels(String),
     #[error("{0}")]
@@ -94,6 +97,14 @@ impl ApiError {
                 "InvalidOperationException",
                 "ProhibitedStateException",
                 "ConflictingOperationException",
+            ],
+            // UnauthorizedOperationException last: for operations (CreateLabels) that list
+            // no state or conflict error at all.
+            Self::Locked(_) => &[
+                "ResourceAlreadyCheckedOutException",
+                "ConflictingOperationException",
+                "ProhibitedStateException",
+                "UnauthorizedOperationException",
             ],
             Self::TooManyLabels(_) => &["TooManyLabelsException", "LimitExceededException"],
             Self::TooMuchMetadata(_) => &["CustomMetadataLimitExceededException"],
@@ -270,6 +281,22 @@ mod tests {
         assert_eq!(
             (name_of(&r), r.status().as_u16()),
             ("UnauthorizedResourceAccessException", 404)
+        );
+        let locked = |op| wire(ApiError::Locked("held".into()), op);
+        let r = locked("InitiateDocumentVersionUpload");
+        assert_eq!(
+            (name_of(&r), r.status().as_u16()),
+            ("ResourceAlreadyCheckedOutException", 409)
+        );
+        let r = locked("UpdateDocument");
+        assert_eq!(name_of(&r), "ConflictingOperationException");
+        assert_eq!(
+            name_of(&locked("UpdateDocumentVersion")),
+            "ProhibitedStateException"
+        );
+        assert_eq!(
+            name_of(&locked("CreateLabels")),
+            "UnauthorizedOperationException"
         );
         let r = wire(ApiError::not_found("folder", "x"), "GetFolder");
         assert_eq!(

@@ -3,20 +3,29 @@
 //! the WorkDocs API, with LogicalDOC's own sessions and wire conventions: `/auth/*` logs in and
 //! out, and every other route goes through [`caller::require_session`], which puts the calling
 //! user in the request's extensions. `/folder/*` serves the caller's folder tree ([`tree`]) with
-//! LogicalDOC's numeric ids (`store::ld_ids`) and changes it ([`folder_writes`]); `/document/*`
-//! its documents ([`doc_tree`]) and their versions ([`versions`]) and changes them
-//! ([`doc_writes`]); `/download` is the web app's
-//! download servlet ([`download`]).
+//! LogicalDOC's numeric ids (`store::ld_ids`) and changes it ([`folder_writes`],
+//! [`folder_paths`], [`folder_copy`], [`aliases`], [`acl`]); `/document/*` its documents
+//! ([`doc_tree`]) and their versions ([`versions`]) and changes them ([`doc_writes`],
+//! [`doc_updates`], [`doc_versions`], [`locks`]); `/download` is the web app's download servlet
+//! ([`download`]).
 
+pub mod acl;
+pub mod aliases;
 pub mod auth;
 pub mod caller;
 pub mod doc_shapes;
+pub mod doc_tags;
 pub mod doc_tree;
+pub mod doc_updates;
+pub mod doc_versions;
 pub mod doc_writes;
 pub mod documents;
 pub mod download;
+pub mod folder_copy;
+pub mod folder_paths;
 pub mod folder_writes;
 pub mod folders;
+pub mod locks;
 pub mod paging;
 pub mod params;
 pub mod permissions;
@@ -90,6 +99,24 @@ fn folder_routes() -> Router<LdState> {
         .route(&format!("{F}/move"), put(folder_writes::move_folder))
         .route(&format!("{F}/update"), post(folder_writes::update))
         .route(&format!("{F}/delete"), delete(folder_writes::delete))
+        .route(
+            &format!("{F}/createSimple"),
+            post(folder_paths::create_simple),
+        )
+        .route(
+            &format!("{F}/createSimpleForm"),
+            post(folder_paths::create_simple_form),
+        )
+        .route(
+            &format!("{F}/createSimpleJSON"),
+            post(folder_paths::create_simple_json),
+        )
+        .route(&format!("{F}/copy"), post(folder_copy::copy))
+        .route(&format!("{F}/createAlias"), post(aliases::create_alias))
+        .route(
+            &format!("{F}/setAccessControlList"),
+            put(acl::set_access_control_list),
+        )
         .route(&format!("{F}/getRootFolder"), get(folders::get_root_folder))
         .route(
             &format!("{F}/getDefaultWorkspace"),
@@ -130,6 +157,27 @@ fn document_routes() -> Router<LdState> {
         .route(&format!("{D}/move"), put(doc_writes::move_document))
         .route(&format!("{D}/delete"), delete(doc_writes::delete))
         .route(&format!("{D}/restore"), put(doc_writes::restore))
+        .route(
+            &format!("{D}/checkin"),
+            post(locks::checkin).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            &format!("{D}/replaceFile"),
+            post(doc_updates::replace_file).layer(DefaultBodyLimit::disable()),
+        )
+        .route(&format!("{D}/checkout"), post(locks::checkout))
+        .route(&format!("{D}/lock"), put(locks::lock))
+        .route(&format!("{D}/unlock"), put(locks::unlock))
+        .route(&format!("{D}/update"), put(doc_updates::update))
+        .route(&format!("{D}/copy"), put(doc_updates::copy))
+        .route(
+            &format!("{D}/deleteVersion"),
+            delete(doc_versions::delete_version),
+        )
+        .route(
+            &format!("{D}/promoteVersion"),
+            put(doc_versions::promote_version),
+        )
         .route(&format!("{D}/list"), get(documents::list))
         .route(
             &format!("{D}/listDocuments"),

@@ -5,10 +5,13 @@
 //! Document bytes live beside the database in the blob folder ([`blobs`]).
 
 pub mod activities;
+pub mod aliases;
 pub mod blobs;
+pub mod copies;
 pub mod documents;
 pub mod ld_ids;
 pub mod listing;
+pub mod locks;
 pub mod rows;
 pub mod schema;
 pub mod sharing;

@@ -286,3 +286,63 @@ impl Ld {
         v.as_i64().unwrap_or_else(|| panic!("not a number: {v}"))
     }
 }
+
+impl Ld {
+    /// A PUT of `method` with a query and no body.
+    pub async fn put(&self, method: &str, query: &[(&str, &str)]) -> Response {
+        self.send(Method::PUT, method, query, None).await
+    }
+
+    /// A DELETE of `method` with a query.
+    pub async fn delete(&self, method: &str, query: &[(&str, &str)]) -> Response {
+        self.send(Method::DELETE, method, query, None).await
+    }
+
+    /// A `verb` call of `method` with a query and a JSON body.
+    pub async fn send_json(
+        &self,
+        verb: Method,
+        method: &str,
+        query: &[(&str, &str)],
+        body: &Value,
+    ) -> Response {
+        let req = self.http.request(verb, self.url(method));
+        let req = req.basic_auth(self.user, Some(self.secret)).query(query);
+        req.json(body).send().await.unwrap()
+    }
+
+    /// A POST of `method` with a raw body of content type `ct`.
+    pub async fn post_raw(&self, method: &str, ct: &str, body: &str) -> Response {
+        let req = self.http.post(self.url(method));
+        let req = req.basic_auth(self.user, Some(self.secret));
+        let req = req.header("content-type", ct).body(body.to_owned());
+        req.send().await.unwrap()
+    }
+
+    /// The caller's own LogicalDOC user number (from its entry on its `Default`).
+    pub async fn user_number(&self) -> i64 {
+        let url = format!("{}/services/rest/folder/getAccessControlList", self.base);
+        let req = self.http.get(url).basic_auth(self.user, Some(self.secret));
+        let r = req.query(&[("folderId", "4")]).send().await.unwrap();
+        let list = json_of(r, "getAccessControlList").await;
+        list[0]["userId"].as_i64().unwrap()
+    }
+}
+
+/// Asserts a 204 with an empty body.
+pub async fn assert_no_content(r: Response, what: &str) {
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, StatusCode::NO_CONTENT, "{what}: {body}");
+    assert!(body.is_empty(), "{what}: body {body:?}");
+}
+
+/// A 200 plain-text answer.
+pub async fn text_of(r: Response, what: &str) -> String {
+    let status = r.status();
+    let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{what}: {body}");
+    assert!(ct.starts_with("text/plain"), "{what}: content type {ct}");
+    body
+}

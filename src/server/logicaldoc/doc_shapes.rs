@@ -30,6 +30,9 @@ pub struct WsDocument {
     pub file_version: String,
     /// 0 unlocked, 1 checked out, 2 locked, 3 archived.
     pub status: i32,
+    /// Who checked it out or locked it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_user_id: Option<i64>,
     pub immutable: i32,
     pub published: i32,
     pub indexed: i32,
@@ -65,7 +68,8 @@ impl WsDocument {
             file_size: v.size,
             version: v.label.clone(),
             file_version: v.label.clone(),
-            status: 0,
+            status: d.lock.map_or(0, |(status, _)| status),
+            lock_user_id: d.lock.map(|(_, user)| user),
             immutable: 0,
             published: 1,
             indexed: 0,
@@ -77,7 +81,7 @@ impl WsDocument {
             publisher: v.publisher.clone(),
             publisher_id: v.publisher_ld,
             language: LANGUAGE.to_owned(),
-            tags: Vec::new(),
+            tags: d.tags.clone(),
             attributes: Vec::new(),
         }
     }
@@ -106,6 +110,8 @@ impl Sortable for LdDocument {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::server::logicaldoc::paging;
 
@@ -129,6 +135,8 @@ mod tests {
                 publisher_ld: None,
                 date_ms,
             },
+            lock: None,
+            tags: Vec::new(),
         }
     }
 
@@ -144,10 +152,15 @@ mod tests {
         );
         assert_eq!(v["creatorId"], 10);
         assert!(v.get("publisherId").is_none() && v.get("digest").is_none());
+        assert!(v.get("lockUserId").is_none() && v["status"] == 0);
         assert_eq!(v["date"], "1970-01-01 00:00:02 +0000");
         assert_eq!(v["lastModified"], "1970-01-01 00:00:02 +0000");
         assert_eq!(doc(1, "README", 0).extension(), "");
         assert_eq!(doc(1, "a.tar.GZ", 0).extension(), "gz");
+        let mut locked = doc(100, "a", 0);
+        locked.lock = Some((2, 11));
+        let v = serde_json::to_value(WsDocument::of(&locked)).unwrap();
+        assert_eq!((&v["status"], &v["lockUserId"]), (&json!(2), &json!(11)));
     }
 
     #[test]

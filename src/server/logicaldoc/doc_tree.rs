@@ -3,7 +3,8 @@
 //! tree ([`super::tree`]); its `folderId` is that folder's number as the caller sees it (4 for
 //! the caller's own root). Documents never activated, recycled ones and those in recycled
 //! folders are hidden, as LogicalDOC hides deleted documents. There are no document aliases yet,
-//! so every document is listed where it lies. Versions carry `X.Y` labels ([`super::versions`]).
+//! so every document is listed where it lies; a folder alias holds none. A document's lock
+//! (`store::locks`) shows as its status. Versions carry `X.Y` labels ([`super::versions`]).
 
 use rusqlite::Connection;
 
@@ -14,7 +15,7 @@ use crate::server::store::ld_ids::{self, Target};
 use crate::server::store::rows::{
     Caller, KIND_DOCUMENT, RESOURCE_COLUMNS, ResourceRow, Role, UserRow,
 };
-use crate::server::store::sharing;
+use crate::server::store::{locks, sharing};
 
 /// One document as the caller sees it, with its live (latest) version.
 #[derive(Clone, Debug)]
@@ -31,6 +32,10 @@ pub struct LdDocument {
     pub modified_ms: i64,
     /// The live version (the newest ACTIVE one that is not deleted).
     pub latest: LdVersion,
+    /// A lock on it: LogicalDOC's `status` (1 checked out, 2 locked) and the holder's number.
+    pub lock: Option<(i32, i64)>,
+    /// Its tags (the store's labels).
+    pub tags: Vec<String>,
 }
 
 impl LdDocument {
@@ -107,6 +112,10 @@ fn document(
     let Some(latest) = versions::live(c, &r.id)?.pop() else {
         return Ok(None);
     };
+    let lock = match locks::lock_of(c, &r.id)? {
+        Some(l) => Some((l.kind.status(), ld_ids::ld_user_id_of(c, &l.user_id)?)),
+        None => None,
+    };
     Ok(Some(LdDocument {
         ld_id: ld_ids::ld_id_for(c, user, &r.id)?,
         folder_ld,
@@ -117,6 +126,8 @@ fn document(
         created_ms: r.created_ms,
         modified_ms: r.modified_ms,
         latest,
+        lock,
+        tags: crate::server::store::tags::labels_of(c, &r.id)?,
     }))
 }
 

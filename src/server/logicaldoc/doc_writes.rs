@@ -29,7 +29,7 @@ use super::caller::LdCaller;
 use super::doc_shapes::WsDocument;
 use super::doc_tree::{self, LdDocument};
 use super::documents::unknown_document;
-use super::folder_writes::folder_granted;
+use super::folder_writes::{folder_granted, no_alias};
 use super::params::Params;
 use super::{LdState, permissions, versions, wire};
 use crate::clock::now_ms;
@@ -41,9 +41,11 @@ use crate::server::store::rows::{Caller, KIND_DOCUMENT, ResourceRow, UserRow, ne
 use crate::server::store::tree::{self as store_tree, Update};
 
 /// What a write answers.
-enum Written {
+pub(super) enum Written {
     /// A bare number (`upload`).
     Id(i64),
+    /// Raw text (`deleteVersion`).
+    Text(String),
     /// A `WSDocument` (`create`).
     Document(Box<LdDocument>),
     /// `void`: 204.
@@ -53,7 +55,7 @@ enum Written {
 /// Runs `f` for the caller in one write transaction; an error rolls everything back and answers
 /// 500 with its message (store failures with the generic one; with `deny_401`, permission
 /// failures are a bare 401).
-async fn write<F>(ld: &LdState, caller: LdCaller, deny_401: bool, f: F) -> Response
+pub(super) async fn write<F>(ld: &LdState, caller: LdCaller, deny_401: bool, f: F) -> Response
 where
     F: FnOnce(&Connection, &UserRow, &Caller) -> Result<Written, ApiError> + Send + 'static,
 {
@@ -68,6 +70,7 @@ where
         .await;
     match result {
         Ok(Written::Id(id)) => wire::json(&id),
+        Ok(Written::Text(text)) => wire::text(text),
         Ok(Written::Document(d)) => wire::json(&WsDocument::of(&d)),
         Ok(Written::Nothing) => wire::no_content(),
         Err(ApiError::Forbidden(_) | ApiError::NoAccess(_)) if deny_401 => {
@@ -80,12 +83,12 @@ where
     }
 }
 
-fn refused(message: impl Into<String>) -> ApiError {
+pub(super) fn refused(message: impl Into<String>) -> ApiError {
     ApiError::Prohibited(message.into())
 }
 
 /// Document `id` if the caller sees it and holds `permission` on it.
-fn doc_granted(
+pub(super) fn doc_granted(
     c: &Connection,
     user: &UserRow,
     id: i64,
@@ -101,13 +104,14 @@ fn doc_granted(
     Ok(d)
 }
 
-/// The store id of a folder the caller may write (WRITE), never the root.
-fn target_folder(c: &Connection, user: &UserRow, id: i64) -> Result<String, ApiError> {
+/// The store id of a folder the caller may write (WRITE), never the root nor an alias.
+pub(super) fn target_folder(c: &Connection, user: &UserRow, id: i64) -> Result<String, ApiError> {
     if id == ROOT {
         return Err(refused("documents cannot be stored in the root folder"));
     }
-    folder_granted(c, user, id, "WRITE")?
-        .resource_id
+    let f = folder_granted(c, user, id, "WRITE")?;
+    no_alias(&f)?;
+    f.resource_id
         .ok_or_else(|| refused("documents cannot be stored in the root folder"))
 }
 
@@ -147,29 +151,29 @@ fn first_free(name: &str, taken: impl Fn(&str) -> bool) -> String {
 }
 
 /// What an upload adds: a new document in a folder, or a new version of a document.
-enum Dest {
+pub(super) enum Dest {
     Folder(i64),
     Document(i64),
 }
 
 /// The stored file part of a multipart call, and what to record for it.
-struct Content {
-    version_id: String,
-    stored: Stored,
-    content_type: String,
+pub(super) struct Content {
+    pub version_id: String,
+    pub stored: Stored,
+    pub content_type: String,
     /// The part's own file name, if it had one.
-    file_name: Option<String>,
+    pub file_name: Option<String>,
 }
 
 /// The multipart parts of `upload` or `create`: the text parts by name, and the file part
 /// (`file_part`) streamed into the blob store. `Err` is the response to give.
-struct Parts {
-    text: Vec<(String, String)>,
-    content: Option<Content>,
+pub(super) struct Parts {
+    pub text: Vec<(String, String)>,
+    pub content: Option<Content>,
 }
 
 impl Parts {
-    fn get(&self, name: &str) -> Option<&str> {
+    pub fn get(&self, name: &str) -> Option<&str> {
         self.text
             .iter()
             .find(|(n, _)| n == name)
@@ -177,7 +181,11 @@ impl Parts {
     }
 }
 
-async fn read_parts(ld: &LdState, mut mp: Multipart, file_part: &str) -> Result<Parts, Response> {
+pub(super) async fn read_parts(
+    ld: &LdState,
+    mut mp: Multipart,
+    file_part: &str,
+) -> Result<Parts, Response> {
     let mut parts = Parts {
         text: Vec::new(),
         content: None,
@@ -247,7 +255,7 @@ async fn store_field(ld: &LdState, field: Field<'_>) -> Result<Content, String> 
 
 /// Stores `content` as a new document `name` in folder `into`, or as a new version of a
 /// document (a major one for `release`), in one transaction; the document's row.
-fn store_content(
+pub(super) fn store_content(
     c: &Connection,
     user: &UserRow,
     caller: &Caller,
@@ -302,7 +310,7 @@ fn store_content(
 
 /// A multipart number: `Err` is the response (an empty value is a 500, anything else that is no
 /// number a 400).
-fn number(parts: &Parts, name: &str) -> Result<Option<i64>, Box<Response>> {
+pub(super) fn number(parts: &Parts, name: &str) -> Result<Option<i64>, Box<Response>> {
     match parts.get(name).map(str::trim) {
         None => Ok(None),
         Some("") => Err(Box::new(wire::failure(&format!("{name} is empty")))),
@@ -314,7 +322,7 @@ fn number(parts: &Parts, name: &str) -> Result<Option<i64>, Box<Response>> {
 }
 
 /// Runs a content write and removes the blob if it failed.
-async fn write_content<F>(
+pub(super) async fn write_content<F>(
     ld: &LdState,
     caller: LdCaller,
     deny_401: bool,
@@ -383,7 +391,7 @@ pub async fn upload(
     .await
 }
 
-/// `POST create`, multipart `document` (a JSON WSDocument: `folderId`, `fileName`) and `content`
+/// `POST create`, multipart `document` (a JSON WSDocument: `folderId`, `fileName`, `tags`) and `content`
 /// [WRITE on the folder; not in the root]: the new document. A permission failure is a 401 (the
 /// method's explicit mapping), anything else a 500.
 pub async fn create(
@@ -395,7 +403,8 @@ pub async fn create(
         Ok(p) => p,
         Err(resp) => return resp,
     };
-    let body: Option<(i64, Option<String>)> = parts
+    type Described = (i64, Option<String>, Option<Vec<String>>);
+    let body: Option<Described> = parts
         .get("document")
         .and_then(|d| serde_json::from_str::<Value>(d).ok())
         .and_then(|v| {
@@ -404,18 +413,22 @@ pub async fn create(
                 Value::String(s) => s.trim().parse().ok()?,
                 _ => return None,
             };
-            Some((folder, v.get("fileName")?.as_str().map(str::to_owned)))
+            let tags = super::doc_tags::parse(&v).ok()?;
+            Some((folder, v.get("fileName")?.as_str().map(str::to_owned), tags))
         });
     let Some(content) = parts.content else {
         return wire::failure("the content part is missing");
     };
-    let Some((folder, name)) = body else {
+    let Some((folder, name, tags)) = body else {
         ld.app.store.blobs().remove(&[content.version_id]).await;
         return StatusCode::BAD_REQUEST.into_response();
     };
     let name = name.or_else(|| content.file_name.clone());
     write_content(&ld, caller, true, content, move |c, user, who, content| {
         let doc = store_content(c, user, who, Dest::Folder(folder), name, false, content)?;
+        if let Some(tags) = &tags {
+            super::doc_tags::replace(c, who, &doc.id, tags)?;
+        }
         let id = ld_ids::ld_id_for(c, user, &doc.id)?;
         let (d, _) = doc_tree::resolve(c, user, id)?
             .ok_or_else(|| ApiError::not_found("document", &doc.id))?;
@@ -425,7 +438,10 @@ pub async fn create(
 }
 
 /// The query's `docId` and, if named, another number; `Err` is the 404 of a non-number.
-fn query_ids(raw: Option<&str>, other: Option<&str>) -> Result<(Params, i64, i64), Box<Response>> {
+pub(super) fn query_ids(
+    raw: Option<&str>,
+    other: Option<&str>,
+) -> Result<(Params, i64, i64), Box<Response>> {
     let params = Params::parse(raw);
     let doc = params.long("docId").map_err(|e| Box::new(e.into()))?;
     let other = match other {

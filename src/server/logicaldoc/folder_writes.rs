@@ -6,7 +6,9 @@
 //! exception: 500 with a text body; the whole call runs in one transaction, so a failure leaves
 //! nothing behind. The mapping's own refusals: nothing is created in, moved into or moved out of
 //! the root (workspaces are the caller's root folder and folders shared with it, never made
-//! here), and `Default` and the root are never renamed, moved or deleted.
+//! here), and `Default` and the root are never renamed, moved or deleted. An alias is renamed,
+//! moved and deleted itself (`store::aliases`; a delete removes it for good), and nothing is
+//! created in or moved into one.
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -23,12 +25,13 @@ use super::tree::{self, LdFolder};
 use super::{LdState, permissions, wire};
 use crate::clock::now_ms;
 use crate::server::error::ApiError;
+use crate::server::store::aliases;
 use crate::server::store::ld_ids::{DEFAULT_WORKSPACE, ROOT};
 use crate::server::store::rows::{Caller, KIND_FOLDER, UserRow};
 use crate::server::store::tree::{self as store_tree, Update};
 
 /// What a write answers.
-enum Written {
+pub(super) enum Written {
     /// A bare number (`createFolder`).
     Id(i64),
     /// A `WSFolder`.
@@ -38,15 +41,15 @@ enum Written {
 }
 
 /// The caller, as LogicalDOC and as the store see it.
-struct Who<'a> {
-    user: &'a UserRow,
-    caller: Caller,
-    now: i64,
+pub(super) struct Who<'a> {
+    pub user: &'a UserRow,
+    pub caller: Caller,
+    pub now: i64,
 }
 
 /// Runs `f` for the caller in one write transaction; an error rolls everything back and answers
 /// 500 with its message (store failures with the generic one).
-async fn write<F>(ld: &LdState, caller: LdCaller, f: F) -> Response
+pub(super) async fn write<F>(ld: &LdState, caller: LdCaller, f: F) -> Response
 where
     F: FnOnce(&Connection, &Who<'_>) -> Result<Written, ApiError> + Send + 'static,
 {
@@ -75,21 +78,26 @@ where
 }
 
 /// A form or JSON body that cannot be read into the method's arguments: 400, no body.
-fn bad_request() -> Response {
+pub(super) fn bad_request() -> Response {
     StatusCode::BAD_REQUEST.into_response()
 }
 
 /// An `application/x-www-form-urlencoded` body, decoded like a query string.
-fn form(body: &[u8]) -> Params {
+pub(super) fn form(body: &[u8]) -> Params {
     Params::parse(Some(&String::from_utf8_lossy(body)))
 }
 
-fn refused(message: impl Into<String>) -> ApiError {
+pub(super) fn refused(message: impl Into<String>) -> ApiError {
     ApiError::Prohibited(message.into())
 }
 
 /// Folder `id` if the caller sees it and holds `permission` there (as `isGranted` answers).
-fn granted(c: &Connection, who: &Who<'_>, id: i64, permission: &str) -> Result<LdFolder, ApiError> {
+pub(super) fn granted(
+    c: &Connection,
+    who: &Who<'_>,
+    id: i64,
+    permission: &str,
+) -> Result<LdFolder, ApiError> {
     folder_granted(c, who.user, id, permission)
 }
 
@@ -115,7 +123,7 @@ pub(super) fn folder_granted(
 }
 
 /// The store id of a folder other than the root (callers rule the root out first).
-fn resource(f: &LdFolder) -> Result<String, ApiError> {
+pub(super) fn resource(f: &LdFolder) -> Result<String, ApiError> {
     f.resource_id
         .clone()
         .ok_or_else(|| refused("the root folder cannot be changed"))
@@ -141,21 +149,36 @@ fn create_in(c: &Connection, who: &Who<'_>, parent: i64, name: &str) -> Result<L
     created(c, who, &parent, name)
 }
 
-/// Creates `name` in a folder already checked for ADD.
-fn created(
+/// Creates `name` in a folder already checked for ADD (never an alias: nothing lives in one).
+pub(super) fn created(
     c: &Connection,
     who: &Who<'_>,
     parent: &LdFolder,
     name: &str,
 ) -> Result<LdFolder, ApiError> {
+    no_alias(parent)?;
     let row = store_tree::create_folder(c, &who.caller, &resource(parent)?, name, who.now)?;
     tree::by_resource(c, who.user, &row.id)?.ok_or_else(|| ApiError::not_found("folder", &row.id))
 }
 
-/// Renames a folder other than the root and `Default` [RENAME].
+/// Refuses an alias as the place of a new item: its contents are its target's.
+pub(super) fn no_alias(f: &LdFolder) -> Result<(), ApiError> {
+    match f.is_alias() {
+        true => Err(refused(format!(
+            "folder {} is an alias; use the folder it references",
+            f.ld_id
+        ))),
+        false => Ok(()),
+    }
+}
+
+/// Renames a folder other than the root and `Default` [RENAME]; an alias is renamed itself.
 fn rename(c: &Connection, who: &Who<'_>, id: i64, name: String) -> Result<(), ApiError> {
     changeable(id, "renamed")?;
     let f = granted(c, who, id, "RENAME")?;
+    if f.is_alias() {
+        return aliases::rename(c, &resource(&f)?, &name, who.now);
+    }
     let up = Update {
         name: Some(name),
         ..Update::default()
@@ -250,7 +273,7 @@ pub async fn create_path(
         for name in path.split('/').filter(|s| !s.is_empty()) {
             let existing = tree::children(c, who.user, &current)?
                 .into_iter()
-                .find(|f| f.name == name);
+                .find(|f| f.name == name && !f.is_alias());
             current = match existing {
                 Some(f) => f,
                 None => created(c, who, &current, name)?,
@@ -309,6 +332,11 @@ pub async fn move_folder(
         if f.parent_ld == to.ld_id {
             return Err(refused("No Changes"));
         }
+        no_alias(&to)?;
+        if f.is_alias() {
+            aliases::move_to(c, &resource(&f)?, &resource(&to)?, who.now)?;
+            return Ok(Written::Nothing);
+        }
         let up = Update {
             parent_id: Some(resource(&to)?),
             ..Update::default()
@@ -355,6 +383,10 @@ pub async fn delete(
     write(&ld, caller, move |c, who| {
         changeable(id, "deleted")?;
         let f = granted(c, who, id, "DELETE")?;
+        if f.is_alias() {
+            aliases::delete(c, &resource(&f)?)?;
+            return Ok(Written::Nothing);
+        }
         let up = Update {
             state: Some("RECYCLED".into()),
             ..Update::default()

@@ -1,6 +1,6 @@
 //! `/services/rest/folder/*`, the read side of LogicalDOC's `RestFolderService`: the root, the
 //! Default workspace and the workspaces, one folder, its children (whole or paged), lookups by
-//! path, paths, permission checks and the caller's access-control entry. Every folder is seen
+//! path, paths, permission checks and the access-control list. Every folder is seen
 //! through the caller's tree ([`super::tree`]); a folder the caller cannot see (unknown id,
 //! recycled, someone else's) fails as LogicalDOC's permission check does: 500 with a text body.
 
@@ -13,9 +13,9 @@ use super::caller::LdCaller;
 use super::params::Params;
 use super::shapes::{self, AccessControlEntry, WsFolder};
 use super::tree::{self, LdFolder};
-use super::{LdState, paging, permissions, wire};
+use super::{LdState, acl, paging, permissions, wire};
 use crate::server::error::ApiError;
-use crate::server::store::ld_ids::{self, DEFAULT_WORKSPACE};
+use crate::server::store::ld_ids::DEFAULT_WORKSPACE;
 use crate::server::store::rows::{Role, UserRow};
 
 /// What a folder method answers, decided inside one store transaction.
@@ -248,18 +248,15 @@ pub async fn is_granted(
     check(&ld, caller, raw, permission).await
 }
 
-/// `GET getAccessControlList?folderId=` [READ]: one entry, the caller's own permissions there.
+/// `GET getAccessControlList?folderId=` [READ]: the whole list for who may change it, else the
+/// caller's own entry ([`acl::entries`]).
 pub async fn get_access_control_list(
     State(ld): State<LdState>,
     Extension(caller): Extension<LdCaller>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    with_readable(&ld, caller, raw, |c, user, _, role, _| {
-        let user_ld_id = ld_ids::ld_user_id_of(c, &user.id)?;
-        Ok(Answer::Entries(vec![AccessControlEntry {
-            user_ld_id,
-            role,
-        }]))
+    with_readable(&ld, caller, raw, |c, user, f, role, _| {
+        Ok(Answer::Entries(acl::entries(c, user, &f, role)?))
     })
     .await
 }

@@ -136,6 +136,7 @@ mod tests {
             created_ms: 0,
             modified_ms,
             resource_id: Some(format!("r{ld_id}")),
+            alias_of: None,
         }
     }
 

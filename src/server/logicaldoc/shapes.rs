@@ -43,7 +43,10 @@ impl WsFolder {
             id: f.ld_id,
             name: f.name.clone(),
             parent_id: f.parent_ld,
-            folder_type: i32::from(f.workspace),
+            folder_type: match (f.is_alias(), f.workspace) {
+                (true, _) => 2,
+                (false, workspace) => i32::from(workspace),
+            },
             description: String::new(),
             creation: date(f.created_ms),
             creator: f.creator.clone(),
@@ -53,8 +56,9 @@ impl WsFolder {
             template_locked: 0,
             tags: Vec::new(),
             attributes: Vec::new(),
-            security_ref: None,
-            fold_ref: None,
+            // LogicalDOC points an alias's security at its target too.
+            security_ref: f.alias_of.as_ref().map(|(ld, _)| *ld),
+            fold_ref: f.alias_of.as_ref().map(|(ld, _)| *ld),
         }
     }
 }
@@ -111,6 +115,7 @@ mod tests {
             created_ms: 0,
             modified_ms: 1000,
             resource_id: Some("x".into()),
+            alias_of: None,
         };
         let v = serde_json::to_value(WsFolder::of(&f)).unwrap();
         assert_eq!(v["parentId"], 4);

@@ -5,6 +5,8 @@
 //! it lies under one of the caller's workspaces and neither it nor an ancestor is recycled. A
 //! directly shared folder that lies inside another of the caller's workspaces stays where it is
 //! rather than becoming a second workspace, so every folder has one parent and one path.
+//! Aliases (type 2, `store::aliases`) are folders of their own in this tree that list their
+//! target's subfolders.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -32,11 +34,17 @@ pub struct LdFolder {
     pub modified_ms: i64,
     /// The store's resource; `None` for the virtual root.
     pub resource_id: Option<String>,
+    /// For an alias (type 2): the folder it stands for, as (number, store id).
+    pub alias_of: Option<(i64, String)>,
 }
 
 impl LdFolder {
     pub fn is_root(&self) -> bool {
         self.resource_id.is_none()
+    }
+
+    pub fn is_alias(&self) -> bool {
+        self.alias_of.is_some()
     }
 }
 
@@ -51,6 +59,7 @@ pub fn root(user: &UserRow) -> LdFolder {
         created_ms: user.created_ms,
         modified_ms: user.modified_ms,
         resource_id: None,
+        alias_of: None,
     }
 }
 
@@ -92,9 +101,16 @@ pub fn path(c: &Connection, user: &UserRow, f: &LdFolder) -> Result<Vec<LdFolder
     Ok(out)
 }
 
-/// The visible subfolders of a visible folder, sorted by name (case-sensitive), then id. Those
-/// of the root are the workspaces.
+/// The visible subfolders of a visible folder, sorted by name (case-sensitive), then id, aliases
+/// among them. Those of the root are the workspaces; those of an alias are its target's (none
+/// when the caller cannot see the target).
 pub fn children(c: &Connection, user: &UserRow, f: &LdFolder) -> Result<Vec<LdFolder>, ApiError> {
+    if let Some((_, target)) = &f.alias_of {
+        return match by_resource(c, user, target)? {
+            Some(t) if !t.is_alias() => children(c, user, &t),
+            _ => Ok(Vec::new()),
+        };
+    }
     let Some(id) = &f.resource_id else {
         return workspaces(c, user);
     };
@@ -119,7 +135,7 @@ pub fn workspaces(c: &Connection, user: &UserRow) -> Result<Vec<LdFolder>, ApiEr
     let mut out = vec![folder(c, user, &home, ROOT, true)?];
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {RESOURCE_COLUMNS} FROM resources WHERE kind = 'FOLDER' AND state = 'ACTIVE' \
-         AND owner_id <> ?1 AND id IN (SELECT resource_id FROM permissions \
+         AND alias_of IS NULL AND owner_id <> ?1 AND id IN (SELECT resource_id FROM permissions \
          WHERE principal_type = 'USER' AND principal_id = ?1)"
     ))?;
     let shared: Vec<ResourceRow> = stmt
@@ -136,7 +152,7 @@ pub fn workspaces(c: &Connection, user: &UserRow) -> Result<Vec<LdFolder>, ApiEr
 
 /// The folder at `path` (`/Default/a/b`, relative to the root; `/` is the root), if visible.
 /// Empty segments are skipped; in the root the first workspace of that name in listing order
-/// wins.
+/// wins. Aliases are not followed (nor found), as in LogicalDOC.
 pub fn find_by_path(
     c: &Connection,
     user: &UserRow,
@@ -155,7 +171,7 @@ pub fn find_by_path(
     };
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {RESOURCE_COLUMNS} FROM resources WHERE parent_id = ?1 AND name = ?2 \
-         AND state = 'ACTIVE' AND kind = 'FOLDER' ORDER BY id LIMIT 1"
+         AND state = 'ACTIVE' AND kind = 'FOLDER' AND alias_of IS NULL ORDER BY id LIMIT 1"
     ))?;
     for name in segments {
         let parent = current.resource_id.clone().unwrap_or_default();
@@ -234,15 +250,20 @@ fn folder(
     } else {
         r.name.clone()
     };
+    let alias_of = match &r.alias_of {
+        Some(target) => Some((ld_ids::ld_id_for(c, user, target)?, target.clone())),
+        None => None,
+    };
     Ok(LdFolder {
         ld_id,
         parent_ld,
-        workspace,
+        workspace: workspace && alias_of.is_none(),
         name,
         creator: user_name(c, &r.creator_id)?,
         created_ms: r.created_ms,
         modified_ms: r.modified_ms,
         resource_id: Some(r.id.clone()),
+        alias_of,
     })
 }
 

@@ -24,7 +24,7 @@ pub struct LdVersion {
     /// Who uploaded it: user name and number (none for an admin key).
     pub publisher: String,
     pub publisher_ld: Option<i64>,
-    /// When it became active.
+    /// The content's modification time as its uploader gave it, else when it became active.
     pub date_ms: i64,
 }
 
@@ -32,7 +32,7 @@ pub struct LdVersion {
 pub fn live(c: &Connection, doc_id: &str) -> Result<Vec<LdVersion>, ApiError> {
     let mut stmt = c.prepare_cached(
         "SELECT id, deleted, ld_label, COALESCE(size, declared_size, 0), sha256, content_type, \
-         creator_id, modified_ms FROM versions WHERE document_id = ?1 AND status = 'ACTIVE' \
+         creator_id, COALESCE(content_modified_ms, modified_ms) FROM versions WHERE document_id = ?1 AND status = 'ACTIVE' \
          ORDER BY COALESCE(activated_seq, 0), rowid",
     )?;
     type Row = (

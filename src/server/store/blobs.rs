@@ -129,6 +129,44 @@ impl BlobDir {
         self.write(version_id, stream, None).await
     }
 
+    /// Gives version `to` the content of version `from` without copying it where the file system
+    /// allows: a hard link (blobs are only ever replaced by renaming a new file over the name,
+    /// never written in place, so the two stay independent), else a copy. Blocking: for the
+    /// store thread, which then calls [`Self::sync_root`].
+    pub fn share_sync(&self, from: &str, to: &str) -> std::io::Result<()> {
+        let (src, dst) = (self.path_of(from), self.path_of(to));
+        if std::fs::hard_link(&src, &dst).is_ok() {
+            return Ok(());
+        }
+        let tmp = self.tmp.join(format!("{to}.{}", super::rows::new_id(6)));
+        let copied = std::fs::copy(&src, &tmp)
+            .and_then(|_| std::fs::File::open(&tmp)?.sync_all())
+            .and_then(|_| std::fs::rename(&tmp, &dst));
+        if copied.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        copied
+    }
+
+    /// Makes the blob of version `from` the content of version `to`, replacing what `to` held.
+    /// Blocking, like [`Self::share_sync`].
+    pub fn replace_sync(&self, from: &str, to: &str) -> std::io::Result<()> {
+        std::fs::rename(self.path_of(from), self.path_of(to))?;
+        self.sync_root()
+    }
+
+    /// Fsyncs the blob folder, so links and renames in it survive a crash. Blocking.
+    pub fn sync_root(&self) -> std::io::Result<()> {
+        std::fs::File::open(&self.root)?.sync_all()
+    }
+
+    /// Removes the blobs of these versions, blocking; missing files are fine.
+    pub fn remove_sync(&self, version_ids: &[String]) {
+        for id in version_ids {
+            let _ = std::fs::remove_file(self.path_of(id));
+        }
+    }
+
     /// Removes the blobs of these versions; missing files are fine.
     pub async fn remove(&self, version_ids: &[String]) {
         for id in version_ids {

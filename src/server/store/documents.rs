@@ -1,14 +1,15 @@
 //! Documents and their versions: the upload-version flow (initiate → content PUT → activate, or
 //! abort), version listing, soft deletion and restore of versions. A document's visible content is
 //! its newest ACTIVE version; a document that never had one is shown only to callers who ask for
-//! INITIALIZED items, and does not hold its name against other uploads.
+//! INITIALIZED items, and does not hold its name against other uploads. A document checked out or
+//! locked by someone else (`locks`) takes no new version and loses none.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::activities::{self, NewActivity};
 use super::rows::{Caller, KIND_DOCUMENT, Need, ResourceRow, VERSION_COLUMNS, VersionRow, new_id};
 use super::sharing::{self, Access};
-use super::tree;
+use super::{locks, tree};
 use crate::server::error::ApiError;
 
 pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
@@ -69,6 +70,7 @@ pub fn initiate_as(
                     "document {id} is in the recycle bin"
                 )));
             }
+            locks::ensure_writable(c, caller, id)?;
             access.res
         }
         None => {
@@ -179,6 +181,7 @@ pub fn activate(
     if v.is_active() {
         return Ok(());
     }
+    locks::ensure_writable(c, caller, doc_id)?;
     if v.size.is_none() {
         return Err(ApiError::Prohibited(format!(
             "version {version_id} has no uploaded content yet"
@@ -297,6 +300,7 @@ pub fn delete_version(
             "version {version_id} was never activated; abort its upload instead"
         )));
     }
+    locks::ensure_writable(c, caller, doc_id)?;
     let seq: i64 = c.query_row(
         "SELECT activated_seq FROM versions WHERE id = ?1",
         [version_id],
@@ -340,6 +344,7 @@ pub fn restore_versions(
     if access.res.kind != KIND_DOCUMENT {
         return Err(ApiError::not_found("document", doc_id));
     }
+    locks::ensure_writable(c, caller, doc_id)?;
     let restored = c.execute(
         "UPDATE versions SET deleted = 0 WHERE document_id = ?1 AND deleted = 1",
         [doc_id],

@@ -76,6 +76,15 @@ pub fn ld_user_id_of(c: &Connection, user_id: &str) -> Result<i64, ApiError> {
     find(c)?.ok_or_else(|| ApiError::Unavailable(format!("no LogicalDOC id for user {user_id}")))
 }
 
+/// The user whose number is `ld_id`, if one has it.
+pub fn user_of(c: &Connection, ld_id: i64) -> Result<Option<String>, ApiError> {
+    Ok(
+        c.prepare_cached("SELECT user_id FROM ld_user_ids WHERE ld_id = ?1")?
+            .query_row([ld_id], |r| r.get::<_, String>(0))
+            .optional()?,
+    )
+}
+
 /// The number of a version record (their own numbering, from 100), assigned now if it has none.
 pub fn ld_version_id_of(c: &Connection, version_id: &str) -> Result<i64, ApiError> {
     let find = |c: &Connection| {
@@ -127,6 +136,8 @@ mod tests {
         assert_eq!(resource_of(&c, &alice, 0).unwrap(), None);
         assert_eq!(ld_user_id_of(&c, &alice.id).unwrap(), 10);
         assert_eq!(ld_user_id_of(&c, &bob.id).unwrap(), 11);
+        assert_eq!(user_of(&c, 11).unwrap(), Some(bob.id.clone()));
+        assert_eq!(user_of(&c, 12).unwrap(), None);
         assert_eq!(ld_user_id_of(&c, &alice.id).unwrap(), 10);
         c.execute(
             "INSERT INTO resources (id, kind, name, parent_id, owner_id, creator_id, \

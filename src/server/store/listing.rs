@@ -1,6 +1,7 @@
 //! Paginated listings: folder contents, the recycle bin and shared-with-me. Pages use keyset
 //! pagination — the marker is the sort key of the last item returned, so items added or removed
 //! between pages never cause a skip or a repeat of the others. Folders come before documents.
+//! LogicalDOC folder aliases are never listed.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -154,6 +155,7 @@ fn list_kind(
             )
         }
     }];
+    wheres.push("r.alias_of IS NULL".into());
     wheres.push(if rank == 0 {
         "r.kind = 'FOLDER'".into()
     } else {
@@ -207,7 +209,7 @@ fn list_kind(
 pub fn recycle_bin_items(c: &Connection, user_id: &str) -> Result<Vec<ResourceRow>, ApiError> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {RESOURCE_COLUMNS} FROM resources WHERE state = 'RECYCLED' AND \
-         (owner_id = ?1 OR recycled_by = ?1)"
+         (owner_id = ?1 OR recycled_by = ?1) AND alias_of IS NULL"
     ))?;
     let rows = stmt.query_map([user_id], ResourceRow::from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)

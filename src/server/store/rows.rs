@@ -91,10 +91,12 @@ pub struct ResourceRow {
     pub recycled_by: Option<String>,
     pub created_ms: i64,
     pub modified_ms: i64,
+    /// The target of a LogicalDOC folder alias; such rows are invisible to the WorkDocs API.
+    pub alias_of: Option<String>,
 }
 
 pub const RESOURCE_COLUMNS: &str = "id, kind, special, name, parent_id, owner_id, creator_id, \
-     state, recycled_by, created_ms, modified_ms";
+     state, recycled_by, created_ms, modified_ms, alias_of";
 
 impl ResourceRow {
     pub fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
@@ -110,6 +112,7 @@ impl ResourceRow {
             recycled_by: r.get(8)?,
             created_ms: r.get(9)?,
             modified_ms: r.get(10)?,
+            alias_of: r.get(11)?,
         })
     }
 
@@ -128,6 +131,10 @@ impl ResourceRow {
 
     pub fn is_recycled(&self) -> bool {
         self.state == "RECYCLED"
+    }
+
+    pub fn is_alias(&self) -> bool {
+        self.alias_of.is_some()
     }
 }
 

@@ -122,6 +122,20 @@ const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO sqlite_sequence (name, seq) VALUES ('ld_version_ids', 99);
     "#,
+    // 5: LogicalDOC folder aliases and document locks. An alias is a folder row whose `alias_of`
+    // names its target (it goes when the target is deleted for good); the WorkDocs API never
+    // shows one. A lock is a status (1 checked out, 2 locked) and its holder; while it is held,
+    // writes by anyone else fail through either API.
+    r#"
+    ALTER TABLE resources ADD COLUMN alias_of TEXT REFERENCES resources(id) ON DELETE CASCADE;
+    CREATE INDEX resources_alias ON resources(alias_of);
+    CREATE TABLE locks (
+        document_id TEXT PRIMARY KEY REFERENCES resources(id) ON DELETE CASCADE,
+        status      INTEGER NOT NULL CHECK (status IN (1, 2)),
+        user_id     TEXT NOT NULL,
+        since_ms    INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -71,7 +71,9 @@ fn role_on(
 /// Checks that the caller may do `need` on resource `id` and returns it.
 pub fn require(c: &Connection, caller: &Caller, id: &str, need: Need) -> Result<Access, ApiError> {
     let chain = ancestry(c, id)?;
-    let Some(res) = chain.first().cloned() else {
+    // LogicalDOC folder aliases are not resources of the WorkDocs API (nor of any store
+    // operation: the LogicalDOC side changes them through `store::aliases`).
+    let Some(res) = chain.first().filter(|r| !r.is_alias()).cloned() else {
         return Err(ApiError::not_found("resource", id));
     };
     let Some(role) = role_on(c, caller, &chain)? else {

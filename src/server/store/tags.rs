@@ -33,13 +33,19 @@ pub fn labels_of(c: &Connection, resource_id: &str) -> Result<Vec<String>, ApiEr
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Checks that the caller may change the resource's tags: WRITE, and no one else's lock.
+fn writable(c: &Connection, caller: &Caller, resource_id: &str) -> Result<(), ApiError> {
+    sharing::require(c, caller, resource_id, Need::Write)?;
+    super::locks::ensure_writable(c, caller, resource_id)
+}
+
 pub fn create_labels(
     c: &Connection,
     caller: &Caller,
     resource_id: &str,
     labels: &[String],
 ) -> Result<(), ApiError> {
-    sharing::require(c, caller, resource_id, Need::Write)?;
+    writable(c, caller, resource_id)?;
     if let Some(bad) = labels.iter().find(|l| !valid_tag(l, 32)) {
         return Err(ApiError::Invalid(format!("invalid label {bad:?}")));
     }
@@ -68,7 +74,7 @@ pub fn delete_labels(
     labels: &[String],
     all: bool,
 ) -> Result<(), ApiError> {
-    sharing::require(c, caller, resource_id, Need::Write)?;
+    writable(c, caller, resource_id)?;
     if all {
         c.execute("DELETE FROM labels WHERE resource_id = ?1", [resource_id])?;
     }
@@ -117,7 +123,7 @@ pub fn create_metadata(
     version_id: Option<&str>,
     pairs: &BTreeMap<String, String>,
 ) -> Result<(), ApiError> {
-    sharing::require(c, caller, resource_id, Need::Write)?;
+    writable(c, caller, resource_id)?;
     let version = check_version(c, resource_id, version_id)?;
     if pairs.is_empty() {
         return Err(ApiError::Invalid(
@@ -157,7 +163,7 @@ pub fn delete_metadata(
     keys: &[String],
     all: bool,
 ) -> Result<(), ApiError> {
-    sharing::require(c, caller, resource_id, Need::Write)?;
+    writable(c, caller, resource_id)?;
     let version = check_version(c, resource_id, version_id)?;
     if all {
         c.execute(

@@ -27,7 +27,9 @@ pub fn validate_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A live (ACTIVE, visible) sibling named `name` in `parent`, other than `except`.
+/// A live (ACTIVE, visible) sibling named `name` in `parent`, other than `except`. LogicalDOC
+/// folder aliases do not count: the WorkDocs API cannot see them, so they hold no name against
+/// it.
 pub fn live_sibling(
     c: &Connection,
     parent: &str,
@@ -36,7 +38,7 @@ pub fn live_sibling(
 ) -> Result<Option<String>, ApiError> {
     Ok(c.query_row(
         "SELECT r.id FROM resources r WHERE r.parent_id = ?1 AND r.name = ?2 AND r.id <> ?3 \
-         AND r.state = 'ACTIVE' AND (r.kind = 'FOLDER' OR EXISTS (SELECT 1 FROM versions v \
+         AND r.state = 'ACTIVE' AND r.alias_of IS NULL AND (r.kind = 'FOLDER' OR EXISTS (SELECT 1 FROM versions v \
          WHERE v.document_id = r.id AND v.status = 'ACTIVE' AND v.deleted = 0)) LIMIT 1",
         params![parent, name, except],
         |r| r.get(0),
@@ -124,6 +126,7 @@ pub fn update(
     now: i64,
 ) -> Result<ResourceRow, ApiError> {
     let access = sharing::require(c, caller, id, Need::Write)?;
+    super::locks::ensure_writable(c, caller, id)?;
     let mut res = access.res;
     if res.kind != kind {
         return Err(ApiError::not_found(&kind.to_lowercase(), id));
@@ -258,6 +261,7 @@ pub fn delete(
             "root and recycle-bin folders cannot be deleted".into(),
         ));
     }
+    super::locks::ensure_writable(c, caller, id)?;
     delete_tree(c, caller, &access.res, now)
 }
 
@@ -275,6 +279,11 @@ pub fn delete_contents(
     let children = if access.res.special.as_deref() == Some("RECYCLE_BIN") {
         super::listing::recycle_bin_items(c, &access.res.owner_id)?
     } else {
+        // LogicalDOC aliases in the folder go too, silently (nothing logs them).
+        c.execute(
+            "DELETE FROM resources WHERE parent_id = ?1 AND alias_of IS NOT NULL",
+            [id],
+        )?;
         let mut stmt = c.prepare_cached(&format!(
             "SELECT {} FROM resources WHERE parent_id = ?1",
             super::rows::RESOURCE_COLUMNS
