@@ -165,6 +165,7 @@ impl<R: Remote> Fs<R> {
     /// Asks the store where the caller's tree starts and builds the core.
     pub async fn new(remote: Arc<R>, config: FsConfig) -> FsResult<Self> {
         let roots = remote.roots().await?;
+        let root_role = roots.root_role;
         let spool = spool::Spool::new(&config.spool_dir, config.spool_reuse_bytes)
             .map_err(|e| FsError::Io(format!("{}: {e}", config.spool_dir.display())))?;
         let recent = spool::Recent::new(config.recent_spool_bytes);
@@ -174,7 +175,7 @@ impl<R: Remote> Fs<R> {
             config,
             roots,
             mounted_at: SystemTime::now(),
-            inodes: Mutex::new(InodeTable::new(Role::Owner)),
+            inodes: Mutex::new(InodeTable::new(root_role)),
             listings: Mutex::new(LruCache::new(capacity)),
             dir_handles: Mutex::new(HashMap::new()),
             files: Mutex::new(HashMap::new()),
@@ -225,8 +226,8 @@ impl<R: Remote> Fs<R> {
         let (size, mtime) = match self.write_state(ino).and_then(|w| w.shown()) {
             Some(shown) => shown,
             None if i.kind == NodeKind::Link => {
-                let target = self.link_target(i).unwrap_or_default();
-                (target.len() as u64, i.mtime(self.mounted_at))
+                let len = i.link_target.as_ref().map_or(0, String::len);
+                (len as u64, i.mtime(self.mounted_at))
             }
             None => (i.size(), i.mtime(self.mounted_at)),
         };

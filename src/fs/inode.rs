@@ -11,6 +11,9 @@ use crate::remote::{Node, NodeKind, RemoteId, Role};
 pub type Ino = u64;
 
 /// The mount root's inode number (FUSE's fixed root).
+/// Parent hops from a folder to the mount root; a walk longer than this means a broken table.
+const MAX_DEPTH: usize = 4096;
+
 pub const ROOT: Ino = 1;
 
 /// What an inode stands for.
@@ -40,6 +43,8 @@ pub struct Inode {
     /// When `node` was last confirmed by the store.
     pub fetched: Instant,
     pub lookups: u64,
+    /// For a link: its target as shown (relative to the link's folder).
+    pub link_target: Option<String>,
 }
 
 impl Inode {
@@ -77,6 +82,7 @@ impl InodeTable {
             role: root_role,
             fetched: Instant::now(),
             lookups: 1,
+            link_target: None,
         };
         Self {
             inodes: HashMap::from([(ROOT, root)]),
@@ -125,6 +131,7 @@ impl InodeTable {
             role: Role::Viewer,
             fetched: Instant::now(),
             lookups: 0,
+            link_target: None,
         })
     }
 
@@ -142,6 +149,7 @@ impl InodeTable {
             role,
             fetched: now,
             lookups: 0,
+            link_target: None,
         });
         let inode = self.inodes.get_mut(&ino).expect("allocated above");
         inode.kind = node.kind;
@@ -150,6 +158,7 @@ impl InodeTable {
         inode.role = role;
         inode.node = Some(node);
         inode.fetched = now;
+        self.refresh_link(ino);
         ino
     }
 
@@ -165,6 +174,7 @@ impl InodeTable {
             role,
             fetched: Instant::now(),
             lookups: 0,
+            link_target: None,
         })
     }
 
@@ -199,6 +209,34 @@ impl InodeTable {
         if let Some(i) = self.inodes.get_mut(&ino) {
             i.parent = parent;
             i.name = name;
+        }
+        self.refresh_link(ino);
+    }
+
+    /// How many folders lie between `dir` and the mount root (0 for the root).
+    fn depth(&self, mut dir: Ino) -> Option<usize> {
+        let mut depth = 0;
+        while dir != ROOT {
+            dir = self.inodes.get(&dir)?.parent;
+            depth += 1;
+            if depth > MAX_DEPTH {
+                return None;
+            }
+        }
+        Some(depth)
+    }
+
+    /// Works out the target a link inode shows from where it now is (links only).
+    fn refresh_link(&mut self, ino: Ino) {
+        let Some(i) = self.inodes.get(&ino).filter(|i| i.kind == NodeKind::Link) else {
+            return;
+        };
+        let segments = i.node.as_ref().and_then(|n| n.link.clone());
+        let target = segments
+            .zip(self.depth(i.parent))
+            .map(|(segments, depth)| super::link::relative_target(depth, &segments));
+        if let Some(i) = self.inodes.get_mut(&ino) {
+            i.link_target = target;
         }
     }
 

@@ -137,11 +137,29 @@ pub fn network(what: &str, e: reqwest::Error) -> RemoteError {
     RemoteError::Network(msg)
 }
 
+/// What a 500 from a download server means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerErrors {
+    /// A passing failure (S3, WorkDocs): retried.
+    Transient,
+    /// A refusal (LogicalDOC answers most refusals with 500): final. 502–504 are still retried.
+    Final,
+}
+
 /// An answer no download expects: throttling and server failures are retried (after the
-/// server's `Retry-After`), 401 is a refusal of the credentials, the rest a protocol error.
-pub fn status_failure<T>(op: &str, status: StatusCode, headers: &HeaderMap) -> Attempt<T> {
+/// server's `Retry-After`), unless `server_errors` says a 500 is final; 401 is a refusal of the
+/// credentials, the rest a protocol error.
+pub fn status_failure<T>(
+    op: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    server_errors: ServerErrors,
+) -> Attempt<T> {
     let detail = format!("{op}: HTTP {}", status.as_u16());
     match status.as_u16() {
+        500 | 501 if server_errors == ServerErrors::Final => Attempt::Fail(RemoteError::Protocol(
+            format!("{detail} (refused by the server)"),
+        )),
         429 | 500.. => Attempt::Retry(
             RemoteError::Unavailable {
                 message: detail,
@@ -169,13 +187,13 @@ pub fn empty() -> ByteStream {
 
 /// GETs bytes `start..end` (non-empty) with the request `request` builds (a download URL with
 /// whatever credentials it needs), retrying transient failures until `deadline`; chunks must
-/// then keep coming at least every `idle`.
+/// then keep coming at least every `idle`. `server_errors` says whether a 500 is worth a retry.
 pub async fn open(
     request: impl Fn() -> reqwest::RequestBuilder,
-    start: u64,
-    end: u64,
+    (start, end): (u64, u64),
     deadline: Deadline,
     idle: Duration,
+    server_errors: ServerErrors,
 ) -> Result<Opened, RemoteError> {
     let range = format!("bytes={start}-{}", end - 1);
     with_retries(OP, deadline, || async {
@@ -204,7 +222,7 @@ pub async fn open(
                 return Attempt::Fail(gone);
             }
             // The body is S3's XML (or anything); only the status and Retry-After matter.
-            _ => return status_failure(OP, status, resp.headers()),
+            _ => return status_failure(OP, status, resp.headers(), server_errors),
         };
         if expect == 0 {
             return Attempt::Done(Opened::Empty);

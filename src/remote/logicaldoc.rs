@@ -306,6 +306,7 @@ impl Remote for LogicalDocRemote {
                 root: wire::ROOT.to_string(),
                 has_recycle_bin: self.trash.is_some(),
                 has_shared_with_me: false,
+                root_role: Role::Viewer,
             }),
             Ok(_) => Err(wire::protocol(OP, "the root folder is not folder 5")),
             Err(RemoteError::Unauthenticated(m)) => Err(RemoteError::Unauthenticated(format!(
@@ -343,6 +344,13 @@ impl Remote for LogicalDocRemote {
     ) -> Result<ByteStream, RemoteError> {
         if range.start >= range.end {
             return Ok(http::empty());
+        }
+        // A deleted document's content is served by no method (the servlet answers 500, which
+        // the download would retry until the deadline): say so at once.
+        if self.trash.as_ref().is_some_and(|t| t.get(doc).is_some()) {
+            return Err(RemoteError::Unsupported(format!(
+                "document {doc} is in the recycle bin; LogicalDOC serves its content once restored"
+            )));
         }
         let url = self.session.download_url(&format!(
             "docId={}&fileVersion={}",

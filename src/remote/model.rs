@@ -84,6 +84,9 @@ pub struct Roots {
     /// Whether the caller has a recycle bin and a shared-with-me collection to show.
     pub has_recycle_bin: bool,
     pub has_shared_with_me: bool,
+    /// The caller's role on the root itself (LogicalDOC's root holds workspaces, which only
+    /// administrators create).
+    pub root_role: Role,
 }
 
 /// Where an upload's bytes go.

@@ -258,6 +258,7 @@ impl Remote for WorkDocsRemote {
                     root: root.clone(),
                     has_recycle_bin: false,
                     has_shared_with_me: false,
+                    root_role: Role::Owner,
                 }),
                 // An admin key may read any folder: a refusal is about the key.
                 Err(RemoteError::Denied(m) | RemoteError::Unauthenticated(m)) => Err(
@@ -272,6 +273,7 @@ impl Remote for WorkDocsRemote {
             root: me.root.clone(),
             has_recycle_bin: true,
             has_shared_with_me: true,
+            root_role: Role::Owner,
         })
     }
 
@@ -348,7 +350,15 @@ impl Remote for WorkDocsRemote {
             let deadline = Deadline::after(timeout);
             let client = &self.transport.http;
             let url = source.url.as_str();
-            match http::open(|| client.get(url), range.start, end, deadline, timeout).await? {
+            match http::open(
+                || client.get(url),
+                (range.start, end),
+                deadline,
+                timeout,
+                http::ServerErrors::Transient,
+            )
+            .await?
+            {
                 Opened::Stream(s) => return Ok(s),
                 Opened::Empty => return Ok(http::empty()),
                 Opened::Refused if !refreshed => {

@@ -1,10 +1,13 @@
 //! What the mount costs the server: a cold `find` of N folders makes about N listing calls
 //! (counted at the server), a warm one within the metadata TTL makes none.
+//!
+//! WorkDocs only: the server counts WorkDocs operations (`DescribeFolderContents`, …), not
+//! LogicalDOC calls, and the expected counts are those of the WorkDocs client.
 
 use std::process::Command;
 
 use super::api::Api;
-use super::harness::Mount;
+use super::harness::{Backend, Mount};
 use super::server_process::{ALICE, Server};
 
 fn total(stats: &serde_json::Value) -> u64 {
@@ -28,7 +31,7 @@ fn cold_find_lists_each_folder_once_and_warm_find_costs_nothing() {
     }
     let server = Server::start_with(&["--import", src.path().to_str().unwrap(), "--as", "alice"]);
     let api = Api::new(&server.base, ALICE);
-    let mount = Mount::new(&server, ALICE, &[]);
+    let mount = Mount::on(Backend::WorkDocs, &server, ALICE, &[]);
     let before = api.stats();
     let find = |dir: &std::path::Path| {
         let out = Command::new("find").arg(dir).output().unwrap();
@@ -77,7 +80,12 @@ fn reading_a_folder_lists_its_subfolders_ahead_unless_disabled() {
         api.upload(&sub, "f.txt", b"x");
     }
     for (lookahead, expect_ahead) in [("8", true), ("0", false)] {
-        let mount = Mount::new(&server, ALICE, &["--lookahead", lookahead]);
+        let mount = Mount::on(
+            Backend::WorkDocs,
+            &server,
+            ALICE,
+            &["--lookahead", lookahead],
+        );
         let before = listings(&api);
         std::fs::read_dir(&mount.path).unwrap().for_each(drop);
         // The root, plus (with look-ahead) the six subfolders and the recycle bin, unasked.

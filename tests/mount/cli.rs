@@ -1,21 +1,17 @@
 //! The ways in: `--daemon`, admin mode with a SigV4 key, `docsfs demo`, and `--timeout` bounding
 //! an operation against a server that does not answer.
+//!
+//! `--daemon` and `--timeout` run on both backends. WorkDocs only: admin mode (a SigV4 access
+//! key and a root folder id are WorkDocs credentials) and `docsfs demo` (which mounts through
+//! WorkDocs, with its `Shared with me` folder).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::api::Api;
-use super::harness::{Mount, is_mounted, secret_file};
+use super::harness::{Backend, Mount, is_mounted, mount_command, secret_file, user_of};
+use super::names;
 use super::server_process::{ADMIN_ID, ADMIN_SECRET, ALICE, Server};
-
-fn names(dir: &std::path::Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    v.sort();
-    v
-}
 
 fn set_latency(base: &str, ms: u64) {
     let body = format!("{{\"latency_ms\": {ms}, \"fail_rate\": 0.0, \"reset_rate\": 0.0}}");
@@ -35,27 +31,18 @@ fn set_latency(base: &str, ms: u64) {
     assert!(out.status.success(), "cannot set latency");
 }
 
-#[test]
-fn daemon_mode_returns_once_mounted() {
+test_both!(fn daemon_mode_returns_once_mounted(backend) {
     let server = Server::start();
     let alice = Api::new(&server.base, ALICE);
     let (_, root, _) = alice.me();
     alice.upload(&root, "hello.txt", b"hi\n");
     let dir = tempfile::tempdir().unwrap();
-    let token = secret_file(dir.path(), "token", ALICE);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_docsfs"));
-    cmd.args([
-        "mount",
-        "--daemon",
-        "--endpoint",
-        &server.base,
-        "--token-file",
-    ])
-    .arg(&token);
+    let mut cmd = mount_command(backend, &server, ALICE, dir.path());
+    cmd.arg("--daemon");
     let started = Instant::now();
-    let mount = Mount::spawn(dir, cmd, true);
+    let mount = Mount::spawn(backend, dir, cmd, true);
     assert_eq!(
-        std::fs::read(mount.path.join("hello.txt")).unwrap(),
+        std::fs::read(mount.home().join("hello.txt")).unwrap(),
         b"hi\n"
     );
     assert!(started.elapsed() < Duration::from_secs(20));
@@ -71,23 +58,18 @@ fn daemon_mode_returns_once_mounted() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!is_mounted(&mount.path));
-}
+});
 
-#[test]
-fn daemon_mode_reports_a_failure_in_the_foreground() {
+test_both!(fn daemon_mode_reports_a_failure_in_the_foreground(backend) {
     let server = Server::start();
     let dir = tempfile::tempdir().unwrap();
-    let token = secret_file(dir.path(), "token", "wrong-token");
+    let token = secret_file(dir.path(), "secret", "wrong-secret");
     std::fs::create_dir(dir.path().join("mnt")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_docsfs"))
-        .args([
-            "mount",
-            "--daemon",
-            "--endpoint",
-            &server.base,
-            "--token-file",
-        ])
-        .arg(&token)
+        .args(["mount", "--daemon"])
+        .args(backend.mount_args(&server.base, user_of(ALICE), &token))
+        .arg("--cache-dir")
+        .arg(dir.path().join("cache"))
         .arg(dir.path().join("mnt"))
         .output()
         .unwrap();
@@ -98,7 +80,7 @@ fn daemon_mode_reports_a_failure_in_the_foreground() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!is_mounted(&dir.path().join("mnt")));
-}
+});
 
 #[test]
 fn admin_mode_mounts_a_folder_by_id() {
@@ -113,7 +95,7 @@ fn admin_mode_mounts_a_folder_by_id() {
     cmd.args(["mount", "--endpoint", &server.base, "--admin-key-file"])
         .arg(&key)
         .args(["--root-folder-id", &folder]);
-    let mount = Mount::spawn(dir, cmd, true);
+    let mount = Mount::spawn(Backend::WorkDocs, dir, cmd, true);
     assert_eq!(names(&mount.path), ["report.txt"]);
     assert_eq!(
         std::fs::read(mount.path.join("report.txt")).unwrap(),
@@ -131,7 +113,7 @@ fn the_demo_mounts_a_sample_tree_once() {
             .arg(dir.path().join("mnt"))
             .arg("--data")
             .arg(data.path());
-        Mount::spawn(dir, cmd, false)
+        Mount::spawn(Backend::WorkDocs, dir, cmd, false)
     };
     let mut first = run();
     let root = names(&first.path);
@@ -172,13 +154,12 @@ fn the_demo_mounts_a_sample_tree_once() {
     );
 }
 
-#[test]
-fn an_unanswered_request_fails_within_the_timeout() {
+test_both!(fn an_unanswered_request_fails_within_the_timeout(backend) {
     let server = Server::start();
     let alice = Api::new(&server.base, ALICE);
     let (_, root, _) = alice.me();
     alice.upload(&root, "a.txt", b"a");
-    let mount = Mount::new(&server, ALICE, &["--timeout", "2"]);
+    let mount = Mount::on(backend, &server, ALICE, &["--timeout", "2"]);
     set_latency(&server.base, 8000);
     let started = Instant::now();
     let err = std::fs::read_dir(&mount.path)
@@ -189,8 +170,14 @@ fn an_unanswered_request_fails_within_the_timeout() {
     assert_eq!(err.raw_os_error(), Some(libc::ETIMEDOUT), "{err}");
     assert!(took < Duration::from_secs(6), "the timeout took {took:?}");
     set_latency(&server.base, 0);
-    assert_eq!(
-        names(&mount.path),
-        ["Recycle Bin", "Shared with me", "a.txt"]
-    );
-}
+    match backend {
+        Backend::WorkDocs => assert_eq!(
+            names(&mount.path),
+            ["Recycle Bin", "Shared with me", "a.txt"]
+        ),
+        Backend::LogicalDoc => {
+            assert_eq!(names(&mount.path), ["Default", "Recycle Bin"]);
+            assert_eq!(names(&mount.home()), ["a.txt"]);
+        }
+    }
+});

@@ -1,18 +1,96 @@
 //! A real mount for each test: `docsfs mount` as a child process against a real `docsfs serve`,
-//! on a fresh mountpoint, with the token in a 0600 file. Dropping the guard sends SIGTERM (the
-//! daemon unmounts itself), and falls back to `fusermount3 -uz` and SIGKILL, so no mount outlives
-//! its test even when the test failed.
+//! on a fresh mountpoint, with the credentials in a 0600 file, through either API the server
+//! speaks ([`Backend`], like mountpoint-s3's `TestSessionCreator`). Dropping the guard sends
+//! SIGTERM (the daemon unmounts itself), and falls back to `fusermount3 -uz` and SIGKILL, so no
+//! mount outlives its test even when the test failed.
+//!
+//! [`test_both!`] turns one test body into two tests, `name::workdocs` and `name::logicaldoc`.
+//! Paths go through [`Mount::home`] (the user's home folder: the mount's root on WorkDocs,
+//! `Default` on LogicalDOC) and [`Mount::shared`] (a folder shared with the user).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::server_process::Server;
+use super::server_process::{ALICE, BOB, CAROL, Server};
+
+/// One test body, two tests: `test_both!(fn name(backend) { … })` makes `name::workdocs` and
+/// `name::logicaldoc`, each running the body with its [`Backend`] bound to `backend`.
+macro_rules! test_both {
+    ($(#[$attr:meta])* fn $name:ident($backend:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn body($backend: $crate::harness::Backend) $body
+
+            $(#[$attr])*
+            #[test]
+            fn workdocs() {
+                body($crate::harness::Backend::WorkDocs)
+            }
+
+            $(#[$attr])*
+            #[test]
+            fn logicaldoc() {
+                body($crate::harness::Backend::LogicalDoc)
+            }
+        }
+    };
+}
+
+/// The API a mount speaks to the (one) server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// `docsfs mount --token-file F`: the user's home is the mount's root, next to
+    /// `Recycle Bin` and `Shared with me`.
+    WorkDocs,
+    /// `docsfs mount --backend logicaldoc --user NAME --password-file F`: the root lists the
+    /// workspaces (the home as `Default`, each folder shared with the user) and `Recycle Bin`
+    /// (what this mount deleted).
+    LogicalDoc,
+}
+
+/// The server's user a token (also that user's LogicalDOC password) belongs to.
+pub fn user_of(token: &str) -> &'static str {
+    match token {
+        ALICE => "alice",
+        BOB => "bob",
+        CAROL => "carol",
+        other => panic!("no user has the secret {other:?}"),
+    }
+}
+
+impl Backend {
+    /// The `docsfs mount` arguments choosing this backend at `endpoint` as `user`, whose secret
+    /// (WorkDocs token or LogicalDOC password) is in `secret_file`.
+    pub fn mount_args(self, endpoint: &str, user: &str, secret_file: &Path) -> Vec<OsString> {
+        let mut args: Vec<OsString> = Vec::new();
+        match self {
+            Backend::WorkDocs => {
+                args.extend(["--endpoint".into(), endpoint.into(), "--token-file".into()]);
+            }
+            Backend::LogicalDoc => args.extend([
+                "--backend".into(),
+                "logicaldoc".into(),
+                "--endpoint".into(),
+                endpoint.into(),
+                "--user".into(),
+                user.into(),
+                "--password-file".into(),
+            ]),
+        }
+        args.push(secret_file.into());
+        args
+    }
+}
 
 pub struct Mount {
     child: Option<Child>,
     dir: tempfile::TempDir,
     pub path: PathBuf,
+    pub backend: Backend,
 }
 
 /// Whether a FUSE filesystem is mounted at `path`.
@@ -27,22 +105,46 @@ pub fn is_mounted(path: &Path) -> bool {
 }
 
 impl Mount {
-    /// Mounts the server as the user with `token`, with extra `docsfs mount` arguments.
-    pub fn new(server: &Server, token: &str, extra: &[&str]) -> Self {
+    /// Mounts the server through `backend` as the user `token` belongs to, with extra
+    /// `docsfs mount` arguments.
+    pub fn on(backend: Backend, server: &Server, token: &str, extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let token_file = secret_file(dir.path(), "token", token);
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_docsfs"));
-        cmd.args(["mount", "--endpoint", &server.base, "--token-file"])
-            .arg(&token_file)
-            .arg("--cache-dir")
-            .arg(dir.path().join("cache"))
-            .args(extra);
-        Self::spawn(dir, cmd, true)
+        let mut cmd = mount_command(backend, server, token, dir.path());
+        cmd.args(extra);
+        Self::spawn(backend, dir, cmd, true)
+    }
+
+    /// The user's home folder inside the mount: the root on WorkDocs, the `Default` workspace
+    /// on LogicalDOC.
+    pub fn home(&self) -> PathBuf {
+        match self.backend {
+            Backend::WorkDocs => self.path.clone(),
+            Backend::LogicalDoc => self.path.join("Default"),
+        }
+    }
+
+    /// Where a folder named `name` that another user shared with this one shows: under
+    /// `Shared with me` on WorkDocs, as a workspace at the root on LogicalDOC.
+    pub fn shared(&self, name: &str) -> PathBuf {
+        match self.backend {
+            Backend::WorkDocs => self.path.join("Shared with me").join(name),
+            Backend::LogicalDoc => self.path.join(name),
+        }
+    }
+
+    /// The mount's recycle bin.
+    pub fn bin(&self) -> PathBuf {
+        self.path.join("Recycle Bin")
     }
 
     /// Runs `cmd` (a docsfs command mounting on `<dir>/mnt`, given last unless `mountpoint_last`
     /// is false, when `cmd` already names it) and waits for the mount.
-    pub fn spawn(dir: tempfile::TempDir, mut cmd: Command, mountpoint_last: bool) -> Self {
+    pub fn spawn(
+        backend: Backend,
+        dir: tempfile::TempDir,
+        mut cmd: Command,
+        mountpoint_last: bool,
+    ) -> Self {
         let path = dir.path().join("mnt");
         std::fs::create_dir_all(&path).unwrap();
         let log = std::fs::File::create(dir.path().join("mount.log")).unwrap();
@@ -60,6 +162,7 @@ impl Mount {
             child: Some(child),
             dir,
             path,
+            backend,
         };
         m.wait_mounted();
         m
@@ -89,7 +192,7 @@ impl Mount {
         );
     }
 
-    /// The spool folder of a mount made with [`Mount::new`].
+    /// The spool folder of a mount made with [`Mount::on`].
     pub fn spool_dir(&self) -> PathBuf {
         self.dir.path().join("cache").join("spool")
     }
@@ -116,6 +219,18 @@ impl Mount {
     }
 }
 
+/// `docsfs mount` through `backend` as the user `token` belongs to, with the secret in a 0600
+/// file in `dir` and the cache in `dir/cache`; the mountpoint is not given yet.
+pub fn mount_command(backend: Backend, server: &Server, token: &str, dir: &Path) -> Command {
+    let secret = secret_file(dir, "secret", token);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_docsfs"));
+    cmd.arg("mount")
+        .args(backend.mount_args(&server.base, user_of(token), &secret))
+        .arg("--cache-dir")
+        .arg(dir.join("cache"));
+    cmd
+}
+
 /// Writes a 0600 file holding `secret`.
 pub fn secret_file(dir: &Path, name: &str, secret: &str) -> PathBuf {
     let path = dir.join(name);
@@ -134,6 +249,28 @@ impl Drop for Mount {
                 .arg("-uz")
                 .arg(&self.path)
                 .status();
+        }
+    }
+}
+
+/// Reads a document shown in the recycle bin: its content on WorkDocs. LogicalDOC's API serves
+/// no content of a deleted document (the item must be restored first), so a LogicalDOC mount
+/// refuses the read at once with ENOTSUP.
+pub fn assert_bin_read(backend: Backend, path: &Path, want: &[u8]) {
+    match backend {
+        Backend::WorkDocs => assert_eq!(std::fs::read(path).unwrap(), want),
+        Backend::LogicalDoc => {
+            let started = Instant::now();
+            let err = std::fs::read(path).unwrap_err();
+            assert_eq!(err.raw_os_error(), Some(libc::ENOTSUP), "{err}");
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "the refusal took {:?}",
+                started.elapsed()
+            );
+            // What is known of it is still shown.
+            let len = std::fs::metadata(path).unwrap().len();
+            assert_eq!(len, want.len() as u64);
         }
     }
 }

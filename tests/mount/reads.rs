@@ -1,11 +1,13 @@
-//! Reading through the mount: a 1 GiB document end to end, random offsets, concurrent readers.
+//! Reading through the mount: a 1 GiB document end to end, random offsets, concurrent readers,
+//! the page cache and new versions. Every test runs on both backends.
 
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use rand::{Rng, SeedableRng};
 
-use super::harness::Mount;
+use super::api::Api;
+use super::harness::{Backend, Mount};
 use super::server_process::{ALICE, Server};
 use super::{pattern_byte, sha256_file, write_file};
 
@@ -18,26 +20,21 @@ fn serve_files(files: &[(&str, u64)]) -> (Server, tempfile::TempDir) {
     (server, src)
 }
 
-#[test]
-fn a_one_gib_document_reads_back_with_the_same_sha256() {
-    let (server, src) = serve_files(&[("big.bin", 1 << 30)]);
-    let mount = Mount::new(&server, ALICE, &[]);
-    assert_eq!(
-        std::fs::metadata(mount.path.join("big.bin")).unwrap().len(),
-        1 << 30
-    );
-    assert_eq!(
-        sha256_file(&mount.path.join("big.bin")),
-        sha256_file(&src.path().join("big.bin"))
-    );
-}
+test_both!(
+    fn a_one_gib_document_reads_back_with_the_same_sha256(backend) {
+        let (server, src) = serve_files(&[("big.bin", 1 << 30)]);
+        let mount = Mount::on(backend, &server, ALICE, &[]);
+        let big = mount.home().join("big.bin");
+        assert_eq!(std::fs::metadata(&big).unwrap().len(), 1 << 30);
+        assert_eq!(sha256_file(&big), sha256_file(&src.path().join("big.bin")));
+    }
+);
 
-#[test]
-fn reads_at_random_offsets_match() {
+test_both!(fn reads_at_random_offsets_match(backend) {
     let len = 8 << 20;
     let (server, _src) = serve_files(&[("r.bin", len)]);
-    let mount = Mount::new(&server, ALICE, &[]);
-    let f = std::fs::File::open(mount.path.join("r.bin")).unwrap();
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    let f = std::fs::File::open(mount.home().join("r.bin")).unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     for _ in 0..200 {
         let offset = rng.random_range(0..len);
@@ -53,14 +50,13 @@ fn reads_at_random_offsets_match() {
     let mut buf = [0u8; 10];
     assert_eq!(f.read_at(&mut buf, len).unwrap(), 0);
     assert_eq!(f.read_at(&mut buf, len - 3).unwrap(), 3);
-}
+});
 
-#[test]
-fn eight_concurrent_readers_see_the_same_bytes() {
+test_both!(fn eight_concurrent_readers_see_the_same_bytes(backend) {
     let (server, src) = serve_files(&[("shared.bin", 24 << 20)]);
-    let mount = Mount::new(&server, ALICE, &[]);
+    let mount = Mount::on(backend, &server, ALICE, &[]);
     let want = sha256_file(&src.path().join("shared.bin"));
-    let path = mount.path.join("shared.bin");
+    let path = mount.home().join("shared.bin");
     let readers: Vec<_> = (0..8)
         .map(|_| {
             let path = path.clone();
@@ -70,39 +66,42 @@ fn eight_concurrent_readers_see_the_same_bytes() {
     for r in readers {
         assert_eq!(r.join().unwrap(), want);
     }
+});
+
+/// Content downloads the server has answered, from its request log: GETs of WorkDocs content
+/// URLs (`/blobs/…`) or of LogicalDOC's `/download` servlet. (`/_docsfs/stats` counts WorkDocs
+/// API operations only, not content requests nor LogicalDOC calls.)
+fn content_gets(backend: Backend, server: &Server) -> usize {
+    let route = match backend {
+        Backend::WorkDocs => "method=GET route=\"/blobs/",
+        Backend::LogicalDoc => "method=GET route=\"/download\"",
+    };
+    server.log().lines().filter(|l| l.contains(route)).count()
 }
 
-#[test]
-fn reopening_an_unchanged_file_reuses_the_page_cache_and_a_new_version_is_seen() {
-    use super::api::Api;
-    let server = Server::start();
-    let api = Api::new(&server.base, ALICE);
-    let (_, root, _) = api.me();
-    api.upload(&root, "doc.txt", b"first version\n");
-    let mount = Mount::new(&server, ALICE, &["--metadata-ttl", "1"]);
-    let path = mount.path.join("doc.txt");
-    let content_gets = || {
-        api.stats()["operations"]["ContentGet"]
-            .as_u64()
-            .unwrap_or(0)
-    };
-    assert_eq!(std::fs::read(&path).unwrap(), b"first version\n");
-    let after_first = content_gets();
-    assert_eq!(std::fs::read(&path).unwrap(), b"first version\n");
-    assert_eq!(
-        content_gets(),
-        after_first,
-        "the second read came from the page cache"
-    );
-    // Another client uploads a new version (same name: a new version of the same document).
-    let doc =
-        api.call("GET", &format!("/api/v1/folders/{root}/contents"), None)["Documents"][0]["Id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-    let init = serde_json::json!({ "Id": doc, "DocumentSizeInBytes": 15 });
-    let r = api.call("POST", "/api/v1/documents", Some(init));
-    api.put_and_activate(&doc, &r, b"second version\n");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    assert_eq!(std::fs::read(&path).unwrap(), b"second version\n");
-}
+test_both!(
+    fn reopening_an_unchanged_file_reuses_the_page_cache_and_a_new_version_is_seen(backend) {
+        let server = Server::start();
+        let api = Api::new(&server.base, ALICE);
+        let (_, root, _) = api.me();
+        api.upload(&root, "doc.txt", b"first version\n");
+        let mount = Mount::on(backend, &server, ALICE, &["--metadata-ttl", "1"]);
+        let path = mount.home().join("doc.txt");
+        assert_eq!(std::fs::read(&path).unwrap(), b"first version\n");
+        let after_first = content_gets(backend, &server);
+        assert!(after_first > 0, "the first read downloaded nothing");
+        assert_eq!(std::fs::read(&path).unwrap(), b"first version\n");
+        assert_eq!(
+            content_gets(backend, &server),
+            after_first,
+            "the second read came from the page cache"
+        );
+        // Another client uploads a new version (same name: a new version of the same document).
+        let doc = api.id_at(&root, "doc.txt");
+        let init = serde_json::json!({ "Id": doc, "DocumentSizeInBytes": 15 });
+        let r = api.call("POST", "/api/v1/documents", Some(init));
+        api.put_and_activate(&doc, &r, b"second version\n");
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert_eq!(std::fs::read(&path).unwrap(), b"second version\n");
+    }
+);

@@ -1,6 +1,7 @@
 //! The mounted tree: an imported tree looks the same through the mount (names, sizes, mtimes),
 //! large folders list completely, special folders show the server's recycle bin and shares, and
-//! names the local file system cannot hold are escaped visibly.
+//! names the local file system cannot hold are escaped visibly. Every test runs on both
+//! backends; on LogicalDOC the shares are workspaces at the root and the home is `Default`.
 
 use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
@@ -8,9 +9,9 @@ use std::path::Path;
 use std::process::Command;
 
 use super::api::Api;
-use super::harness::Mount;
+use super::harness::{Backend, Mount, assert_bin_read};
 use super::server_process::{ALICE, BOB, Server};
-use super::write_file;
+use super::{names, write_file};
 
 fn import_args(src: &Path) -> Vec<String> {
     vec![
@@ -65,8 +66,7 @@ fn find_listing(dir: &Path) -> (Vec<String>, Vec<String>) {
     )
 }
 
-#[test]
-fn find_and_ls_of_an_imported_tree_equal_the_source() {
+test_both!(fn find_and_ls_of_an_imported_tree_equal_the_source(backend) {
     let src = tempfile::tempdir().unwrap();
     let p = src.path();
     for d in [
@@ -96,8 +96,9 @@ fn find_and_ls_of_an_imported_tree_equal_the_source() {
         );
     }
     let server = start_with_import(p);
-    let mount = Mount::new(&server, ALICE, &[]);
-    assert_eq!(find_listing(&mount.path), find_listing(p));
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    let home = mount.home();
+    assert_eq!(find_listing(&home), find_listing(p));
     // ls -lR shows the same names, sizes and mtimes for every file.
     let ls = |dir: &Path| {
         let out = Command::new("ls")
@@ -120,32 +121,30 @@ fn find_and_ls_of_an_imported_tree_equal_the_source() {
             .map(|l| l.split_whitespace().skip(4).collect::<Vec<_>>().join(" "))
             .collect::<Vec<_>>()
     };
-    assert_eq!(ls(&mount.path), ls(p));
+    assert_eq!(ls(&home), ls(p));
     assert_eq!(
-        std::fs::read(mount.path.join("readme.txt")).unwrap(),
+        std::fs::read(home.join("readme.txt")).unwrap(),
         std::fs::read(p.join("readme.txt")).unwrap()
     );
-}
+});
 
-#[test]
-fn a_folder_of_2500_documents_lists_completely() {
+test_both!(fn a_folder_of_2500_documents_lists_completely(backend) {
     let src = tempfile::tempdir().unwrap();
     std::fs::create_dir(src.path().join("big")).unwrap();
     for i in 0..2500 {
         std::fs::write(src.path().join(format!("big/doc-{i:04}.txt")), b"").unwrap();
     }
     let server = start_with_import(src.path());
-    let mount = Mount::new(&server, ALICE, &[]);
-    let names: BTreeSet<String> = std::fs::read_dir(mount.path.join("big"))
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    let names: BTreeSet<String> = std::fs::read_dir(mount.home().join("big"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     let want: BTreeSet<String> = (0..2500).map(|i| format!("doc-{i:04}.txt")).collect();
     assert_eq!(names, want);
-}
+});
 
-#[test]
-fn special_folders_show_the_recycle_bin_and_shares() {
+test_both!(fn special_folders_show_the_recycle_bin_and_shares(backend) {
     let server = Server::start();
     let (alice, bob) = (Api::new(&server.base, ALICE), Api::new(&server.base, BOB));
     let (alice_id, alice_root, _) = alice.me();
@@ -156,22 +155,31 @@ fn special_folders_show_the_recycle_bin_and_shares() {
     let old = alice.upload(&alice_root, "old.txt", b"old\n");
     alice.recycle_document(&old);
     alice.upload(&alice_root, "mine.txt", b"mine\n");
-    let mount = Mount::new(&server, ALICE, &[]);
-    let root: BTreeSet<String> = std::fs::read_dir(&mount.path)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    assert_eq!(
-        root,
-        BTreeSet::from([
-            "Recycle Bin".into(),
-            "Shared with me".into(),
-            "mine.txt".into()
-        ])
-    );
-    let bin = mount.path.join("Recycle Bin");
-    assert_eq!(std::fs::read(bin.join("old.txt")).unwrap(), b"old\n");
-    let shared = mount.path.join("Shared with me/Handbook");
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    let bin = mount.bin();
+    let binned = match backend {
+        Backend::WorkDocs => {
+            assert_eq!(
+                names(&mount.path),
+                ["Recycle Bin", "Shared with me", "mine.txt"]
+            );
+            assert_eq!(std::fs::read(bin.join("old.txt")).unwrap(), b"old\n");
+            bin.join("old.txt")
+        }
+        Backend::LogicalDoc => {
+            // The workspaces: the home as Default and the folder shared with alice; then the bin.
+            assert_eq!(names(&mount.path), ["Default", "Handbook", "Recycle Bin"]);
+            assert_eq!(names(&mount.home()), ["mine.txt"]);
+            // The bin shows what this mount deleted, not what was recycled through WorkDocs.
+            assert!(names(&bin).is_empty(), "{:?}", names(&bin));
+            std::fs::write(mount.home().join("gone.txt"), b"gone\n").unwrap();
+            std::fs::remove_file(mount.home().join("gone.txt")).unwrap();
+            assert_eq!(names(&bin), ["gone.txt"]);
+            assert_bin_read(backend, &bin.join("gone.txt"), b"gone\n");
+            bin.join("gone.txt")
+        }
+    };
+    let shared = mount.shared("Handbook");
     assert_eq!(
         std::fs::read(shared.join("rules.md")).unwrap(),
         b"be kind\n"
@@ -179,32 +187,58 @@ fn special_folders_show_the_recycle_bin_and_shares() {
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&shared), 0o555);
     assert_eq!(mode(&shared.join("rules.md")), 0o444);
-    assert_eq!(mode(&bin.join("old.txt")), 0o444);
-    assert_eq!(mode(&mount.path.join("mine.txt")), 0o644);
-}
+    assert_eq!(mode(&binned), 0o444);
+    assert_eq!(mode(&mount.home().join("mine.txt")), 0o644);
+});
 
-#[test]
-fn names_the_file_system_cannot_hold_are_escaped_visibly() {
+test_both!(fn names_the_file_system_cannot_hold_are_escaped_visibly(backend) {
     let server = Server::start();
-    let alice = Api::new(&server.base, ALICE);
-    let (_, root, _) = alice.me();
+    let (alice, bob) = (Api::new(&server.base, ALICE), Api::new(&server.base, BOB));
+    let (alice_id, root, _) = alice.me();
     alice.upload(&root, "Q3/Q4 review.txt", b"slash\n");
     // A folder named like a special folder is shown under another name, not hidden.
     let clash = alice.mkdir(&root, "Recycle Bin");
     alice.upload(&clash, "inside.txt", b"not lost\n");
-    let mount = Mount::new(&server, ALICE, &[]);
+    // So is a shared one (a workspace at the root on LogicalDOC).
+    let (_, bob_root, _) = bob.me();
+    let theirs = bob.mkdir(&bob_root, "Recycle Bin");
+    bob.upload(&theirs, "bob.txt", b"from bob\n");
+    bob.share(&theirs, &alice_id, "VIEWER");
+    let mount = Mount::on(backend, &server, ALICE, &[]);
     assert_eq!(
-        std::fs::read(mount.path.join("Q3\u{FF0F}Q4 review.txt")).unwrap(),
+        std::fs::read(mount.home().join("Q3\u{FF0F}Q4 review.txt")).unwrap(),
         b"slash\n"
     );
-    let shown: Vec<String> = std::fs::read_dir(&mount.path)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with("Recycle Bin~"))
-        .collect();
-    assert_eq!(shown.len(), 1, "the clashing folder is shown disambiguated");
+    let disambiguated = |dir: &Path| -> Vec<String> {
+        names(dir)
+            .into_iter()
+            .filter(|n| n.starts_with("Recycle Bin~"))
+            .collect()
+    };
+    let (mine, shared) = match backend {
+        Backend::WorkDocs => {
+            // The home is the root: alice's folder clashes with the bin.
+            let shown = disambiguated(&mount.path);
+            assert_eq!(shown.len(), 1, "the clashing folder is shown disambiguated");
+            // Under Shared with me, nothing clashes.
+            let shared = mount.shared("Recycle Bin");
+            (mount.path.join(&shown[0]), shared)
+        }
+        Backend::LogicalDoc => {
+            // The home (Default) holds no special folder: alice's folder keeps its name.
+            assert!(disambiguated(&mount.home()).is_empty());
+            // Bob's workspace clashes with the bin at the root.
+            let shown = disambiguated(&mount.path);
+            assert_eq!(shown.len(), 1, "the clashing workspace is shown disambiguated");
+            (mount.home().join("Recycle Bin"), mount.path.join(&shown[0]))
+        }
+    };
     assert_eq!(
-        std::fs::read(mount.path.join(&shown[0]).join("inside.txt")).unwrap(),
+        std::fs::read(mine.join("inside.txt")).unwrap(),
         b"not lost\n"
     );
-}
+    assert_eq!(std::fs::read(shared.join("bob.txt")).unwrap(), b"from bob\n");
+    // The real bin is still the bin.
+    assert!(!mount.bin().join("inside.txt").exists());
+    assert!(!mount.bin().join("bob.txt").exists());
+});

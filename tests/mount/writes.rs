@@ -1,7 +1,9 @@
 //! The write side through a real mount: rsync backups (a second run sends nothing; changed files
 //! become new versions of the same documents), cp -a, tar -x, the editor pattern, sed -i,
 //! appends, truncation, random writes checked after a remount, rm and restore through the
-//! Recycle Bin, roles, and a server that dies before `close`.
+//! Recycle Bin, roles, and a server that dies before `close`. Every test runs on both backends;
+//! where LogicalDOC's API cannot do what WorkDocs' does (restore a folder, purge from the bin),
+//! the test asserts what a LogicalDOC mount does instead.
 
 use std::io::{Seek, SeekFrom, Write};
 use std::os::fd::IntoRawFd;
@@ -10,9 +12,9 @@ use std::path::Path;
 use std::process::Command;
 
 use super::api::Api;
-use super::harness::Mount;
+use super::harness::{Backend, Mount, assert_bin_read};
 use super::server_process::{ALICE, BOB, Server};
-use super::{sha256_file, write_file};
+use super::{names, sha256_file, write_file};
 
 /// Runs a command; panics with its output unless it succeeds. Returns stdout.
 fn run(cmd: &mut Command) -> String {
@@ -77,16 +79,15 @@ fn backup_tree(root: &Path) -> Vec<String> {
     files
 }
 
-#[test]
-fn rsync_backups_resend_nothing_and_changed_files_become_versions() {
+test_both!(fn rsync_backups_resend_nothing_and_changed_files_become_versions(backend) {
     let server = Server::start();
     let api = Api::new(&server.base, ALICE);
     let (_, root, _) = api.me();
-    let mount = Mount::new(&server, ALICE, &[]);
+    let mount = Mount::on(backend, &server, ALICE, &[]);
     let src = tempfile::tempdir().unwrap();
     let files = backup_tree(src.path());
     assert_eq!(files.len(), 1000);
-    let dst = mount.path.join("backup");
+    let dst = mount.home().join("backup");
     assert_eq!(rsync_stats(src.path(), &dst), 1000);
     diff_r(src.path(), &dst);
     assert_eq!(rsync_stats(src.path(), &dst), 0, "{}", mount.log());
@@ -107,18 +108,33 @@ fn rsync_backups_resend_nothing_and_changed_files_become_versions() {
     }
     // The times are at the store, not only in this mount's memory.
     drop(mount);
-    let mount = Mount::new(&server, ALICE, &[]);
-    let dst = mount.path.join("backup");
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    let dst = mount.home().join("backup");
     assert_eq!(rsync_stats(src.path(), &dst), 0);
     // Nothing of rsync's temporary files is left, at the store or in the bin.
     let (_, _, bin) = api.me();
-    assert!(api.children(&bin).is_empty());
-}
+    let binned: Vec<String> = api
+        .children(&bin)
+        .iter()
+        .map(|c| c["LatestVersionMetadata"]["Name"].as_str().unwrap_or("?").to_owned())
+        .collect();
+    match backend {
+        Backend::WorkDocs => assert!(binned.is_empty(), "{binned:?}"),
+        // A temporary renamed over its target became a version of the target and was then
+        // deleted; LogicalDOC's API cannot purge, so such temporaries stay in the store's
+        // recycle bin (never in the mount's, nor live).
+        Backend::LogicalDoc => assert!(
+            binned.iter().all(|n| n.starts_with(".file") && n.contains(".dat.")),
+            "{binned:?}"
+        ),
+    }
+    assert!(names(&mount.bin()).is_empty());
+});
 
-#[test]
-fn cp_a_and_tar_x_copy_trees_with_their_times() {
+test_both!(fn cp_a_and_tar_x_copy_trees_with_their_times(backend) {
     let server = Server::start();
-    let mount = Mount::new(&server, ALICE, &[]);
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    let home = mount.home();
     let src = tempfile::tempdir().unwrap();
     let tree = src.path().join("tree");
     for (rel, len) in [("a.txt", 10), ("sub/b.bin", 300_000), ("sub/deeper/c", 0)] {
@@ -126,11 +142,11 @@ fn cp_a_and_tar_x_copy_trees_with_their_times() {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         write_file(&p, len, 3, 1_650_000_000);
     }
-    run(Command::new("cp").arg("-a").arg(&tree).arg(&mount.path));
-    diff_r(&tree, &mount.path.join("tree"));
+    run(Command::new("cp").arg("-a").arg(&tree).arg(&home));
+    diff_r(&tree, &home.join("tree"));
     let mtime = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
     assert_eq!(
-        mtime(&mount.path.join("tree/sub/b.bin")),
+        mtime(&home.join("tree/sub/b.bin")),
         mtime(&tree.join("sub/b.bin"))
     );
     let tar = src.path().join("t.tar");
@@ -140,7 +156,7 @@ fn cp_a_and_tar_x_copy_trees_with_their_times() {
         .arg("-C")
         .arg(&tree)
         .arg("."));
-    let untar = mount.path.join("untar");
+    let untar = home.join("untar");
     std::fs::create_dir(&untar).unwrap();
     run(Command::new("tar")
         .arg("-xf")
@@ -149,18 +165,18 @@ fn cp_a_and_tar_x_copy_trees_with_their_times() {
         .arg(&untar));
     diff_r(&tree, &untar);
     assert_eq!(mtime(&untar.join("a.txt")), mtime(&tree.join("a.txt")));
-}
+});
 
-#[test]
-fn editors_sed_appends_and_truncation_keep_the_document() {
+test_both!(fn editors_sed_appends_and_truncation_keep_the_document(backend) {
     let server = Server::start();
     let api = Api::new(&server.base, ALICE);
     let (_, root, _) = api.me();
     let doc = api.upload(&root, "notes.txt", b"alpha beta\n");
-    let mount = Mount::new(&server, ALICE, &[]);
-    let notes = mount.path.join("notes.txt");
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    let home = mount.home();
+    let notes = home.join("notes.txt");
     // The editor pattern: write a temporary file, fsync it, rename it over the original.
-    let tmp = mount.path.join(".notes.txt.swp");
+    let tmp = home.join(".notes.txt.swp");
     let mut f = std::fs::File::create(&tmp).unwrap();
     f.write_all(b"alpha beta gamma\n").unwrap();
     f.sync_all().unwrap();
@@ -184,16 +200,16 @@ fn editors_sed_appends_and_truncation_keep_the_document() {
     assert_eq!(std::fs::read(&notes).unwrap(), b"alpha");
     assert_eq!(api.id_at(&root, "notes.txt"), doc);
     assert_eq!(api.versions(&doc).len(), 5);
-    let listed: Vec<_> = std::fs::read_dir(&mount.path)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
+    let listed: Vec<_> = names(&home)
+        .into_iter()
         .filter(|n| !n.starts_with("Recycle") && !n.starts_with("Shared"))
         .collect();
     assert_eq!(listed, ["notes.txt"]);
-}
+    // The replaced temporaries are gone for good, not in the bin.
+    assert!(names(&mount.bin()).is_empty());
+});
 
-#[test]
-fn random_offset_writes_read_back_after_a_remount() {
+test_both!(fn random_offset_writes_read_back_after_a_remount(backend) {
     let server = Server::start();
     let src = tempfile::tempdir().unwrap();
     let mut expected = {
@@ -201,8 +217,8 @@ fn random_offset_writes_read_back_after_a_remount() {
         write_file(&p, 3 << 20, 5, 1_600_000_000);
         std::fs::read(&p).unwrap()
     };
-    let mount = Mount::new(&server, ALICE, &[]);
-    let path = mount.path.join("random.bin");
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    let path = mount.home().join("random.bin");
     std::fs::write(&path, &expected).unwrap();
     let f = std::fs::OpenOptions::new()
         .read(true)
@@ -232,56 +248,79 @@ fn random_offset_writes_read_back_after_a_remount() {
         sha256_file(&p)
     };
     drop(mount);
-    let mount = Mount::new(&server, ALICE, &[]);
-    assert_eq!(sha256_file(&mount.path.join("random.bin")), sha);
-}
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    assert_eq!(sha256_file(&mount.home().join("random.bin")), sha);
+});
 
-#[test]
-fn rm_recycles_mv_out_of_the_bin_restores_and_rm_in_the_bin_purges() {
+test_both!(fn rm_recycles_mv_out_of_the_bin_restores_and_rm_in_the_bin_purges(backend) {
     let server = Server::start();
     let api = Api::new(&server.base, ALICE);
     let (_, root, bin_id) = api.me();
     let doc = api.upload(&root, "keep.txt", b"keep me\n");
-    let mount = Mount::new(&server, ALICE, &[]);
-    let bin = mount.path.join("Recycle Bin");
-    std::fs::remove_file(mount.path.join("keep.txt")).unwrap();
-    assert!(!mount.path.join("keep.txt").exists());
-    assert_eq!(std::fs::read(bin.join("keep.txt")).unwrap(), b"keep me\n");
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    let home = mount.home();
+    let bin = mount.bin();
+    std::fs::remove_file(home.join("keep.txt")).unwrap();
+    assert!(!home.join("keep.txt").exists());
+    assert_bin_read(backend, &bin.join("keep.txt"), b"keep me\n");
+    // Recycled at the store, whichever API did it.
+    assert!(api.children(&bin_id).iter().any(|c| c["Id"] == doc.as_str()));
     run(Command::new("mv")
         .arg(bin.join("keep.txt"))
-        .arg(mount.path.join("keep.txt")));
-    assert_eq!(
-        std::fs::read(mount.path.join("keep.txt")).unwrap(),
-        b"keep me\n"
-    );
+        .arg(home.join("keep.txt")));
+    assert_eq!(std::fs::read(home.join("keep.txt")).unwrap(), b"keep me\n");
     assert_eq!(api.id_at(&root, "keep.txt"), doc);
     assert!(api.children(&bin_id).is_empty());
+    assert!(names(&bin).is_empty());
     // A folder with contents goes to the bin whole; rm inside the bin deletes for good.
-    std::fs::create_dir(mount.path.join("old")).unwrap();
-    std::fs::write(mount.path.join("old/x"), b"x").unwrap();
-    let err = std::fs::remove_dir(mount.path.join("old")).unwrap_err();
+    std::fs::create_dir(home.join("old")).unwrap();
+    std::fs::write(home.join("old/x"), b"x").unwrap();
+    let err = std::fs::remove_dir(home.join("old")).unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::ENOTEMPTY));
-    run(Command::new("rm").arg("-r").arg(mount.path.join("old")));
-    std::fs::remove_file(mount.path.join("keep.txt")).unwrap();
-    let mut in_bin: Vec<_> = std::fs::read_dir(&bin)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    in_bin.sort();
-    assert_eq!(in_bin, ["keep.txt", "old", "x"]);
+    run(Command::new("rm").arg("-r").arg(home.join("old")));
+    assert!(!home.join("old").exists());
+    std::fs::remove_file(home.join("keep.txt")).unwrap();
+    match backend {
+        Backend::WorkDocs => assert_eq!(names(&bin), ["keep.txt", "old", "x"]),
+        Backend::LogicalDoc => {
+            // LogicalDOC's API lists no trash: the bin is the documents this mount deleted, and a
+            // deleted folder cannot be restored through the API, so it is not shown.
+            assert_eq!(names(&bin), ["keep.txt", "x"]);
+            let err = std::fs::metadata(bin.join("old")).unwrap_err();
+            assert_eq!(err.raw_os_error(), Some(libc::ENOENT));
+            // The store recycled it all the same.
+            let old = api
+                .children(&bin_id)
+                .into_iter()
+                .find(|c| c["Name"] == "old")
+                .expect("the folder is in the store's recycle bin");
+            assert_eq!(old["ResourceState"], "RECYCLED");
+        }
+    }
     std::fs::remove_file(bin.join("keep.txt")).unwrap();
     assert!(!bin.join("keep.txt").exists());
-    // Gone for good: the server no longer knows the document.
-    assert_eq!(api.status(&format!("/api/v1/documents/{doc}")), 404);
-    assert!(
-        api.children(&bin_id)
-            .iter()
-            .all(|c| c["Id"] != doc.as_str())
-    );
-}
+    match backend {
+        Backend::WorkDocs => {
+            // Gone for good: the server no longer knows the document.
+            assert_eq!(api.status(&format!("/api/v1/documents/{doc}")), 404);
+            assert!(
+                api.children(&bin_id)
+                    .iter()
+                    .all(|c| c["Id"] != doc.as_str())
+            );
+        }
+        Backend::LogicalDoc => {
+            // LogicalDOC's API cannot purge its trash: the mount forgets the document, which
+            // stays recycled at the store (and out of every listing).
+            assert_eq!(names(&bin), ["x"]);
+            let kept = api.call("GET", &format!("/api/v1/documents/{doc}"), None);
+            assert_eq!(kept["Metadata"]["ResourceState"], "RECYCLED");
+            assert!(!home.join("keep.txt").exists());
+        }
+    }
+});
 
-#[test]
-fn viewers_get_eacces_for_every_write_and_links_get_eperm() {
+test_both!(fn viewers_get_eacces_for_every_write_and_links_get_eperm(backend) {
     let server = Server::start();
     let (alice, bob) = (Api::new(&server.base, ALICE), Api::new(&server.base, BOB));
     let (alice_id, _, _) = alice.me();
@@ -289,8 +328,8 @@ fn viewers_get_eacces_for_every_write_and_links_get_eperm() {
     let shared = bob.mkdir(&bob_root, "theirs");
     bob.upload(&shared, "doc.txt", b"read only\n");
     bob.share(&shared, &alice_id, "VIEWER");
-    let mount = Mount::new(&server, ALICE, &[]);
-    let dir = mount.path.join("Shared with me/theirs");
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    let dir = mount.shared("theirs");
     let eacces = |r: std::io::Result<()>| {
         assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::EACCES));
     };
@@ -303,23 +342,17 @@ fn viewers_get_eacces_for_every_write_and_links_get_eperm() {
     let eperm = |r: std::io::Result<()>| {
         assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::EPERM));
     };
-    eperm(std::os::unix::fs::symlink(
-        "target",
-        mount.path.join("link"),
-    ));
-    std::fs::write(mount.path.join("mine"), b"m").unwrap();
-    eperm(std::fs::hard_link(
-        mount.path.join("mine"),
-        mount.path.join("hard"),
-    ));
+    let home = mount.home();
+    eperm(std::os::unix::fs::symlink("target", home.join("link")));
+    std::fs::write(home.join("mine"), b"m").unwrap();
+    eperm(std::fs::hard_link(home.join("mine"), home.join("hard")));
     assert_eq!(std::fs::read(dir.join("doc.txt")).unwrap(), b"read only\n");
-}
+});
 
-#[test]
-fn a_dead_server_at_close_fails_the_close_and_keeps_the_data() {
+test_both!(fn a_dead_server_at_close_fails_the_close_and_keeps_the_data(backend) {
     let mut server = Server::start();
-    let mount = Mount::new(&server, ALICE, &["--timeout", "3"]);
-    let mut f = std::fs::File::create(mount.path.join("unsent.txt")).unwrap();
+    let mount = Mount::on(backend, &server, ALICE, &["--timeout", "3"]);
+    let mut f = std::fs::File::create(mount.home().join("unsent.txt")).unwrap();
     f.write_all(b"these bytes must survive\n").unwrap();
     server.stop();
     let fd = f.into_raw_fd();
@@ -342,15 +375,14 @@ fn a_dead_server_at_close_fails_the_close_and_keeps_the_data() {
         "spool: {kept:?}\n{}",
         mount.log()
     );
-}
+});
 
-#[test]
-fn touch_after_upload_persists_to_the_nanosecond() {
+test_both!(fn touch_after_upload_persists_to_the_nanosecond(backend) {
     let server = Server::start();
     let api = Api::new(&server.base, ALICE);
     let (_, root, _) = api.me();
-    let mount = Mount::new(&server, ALICE, &[]);
-    let path = mount.path.join("stamped.txt");
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    let path = mount.home().join("stamped.txt");
     std::fs::write(&path, b"content\n").unwrap();
     let doc = api.id_at(&root, "stamped.txt");
     run(Command::new("touch")
@@ -362,8 +394,8 @@ fn touch_after_upload_persists_to_the_nanosecond() {
         expected
     );
     drop(mount);
-    let mount = Mount::new(&server, ALICE, &[]);
-    let path = mount.path.join("stamped.txt");
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    let path = mount.home().join("stamped.txt");
     assert_eq!(
         std::fs::metadata(&path).unwrap().modified().unwrap(),
         expected
@@ -371,26 +403,21 @@ fn touch_after_upload_persists_to_the_nanosecond() {
     assert_eq!(std::fs::read(&path).unwrap(), b"content\n");
     // Setting a time is not a new version.
     assert_eq!(api.versions(&doc).len(), 1);
-}
+});
 
-#[test]
-fn shell_redirections_and_dd_make_one_version_per_write() {
+test_both!(fn shell_redirections_and_dd_make_one_version_per_write(backend) {
     let server = Server::start();
     let api = Api::new(&server.base, ALICE);
     let (_, root, _) = api.me();
     let doc = api.upload(&root, "existing.txt", b"old\n");
-    let mount = Mount::new(&server, ALICE, &[]);
-    let sh = |script: &str| {
-        run(Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .current_dir(&mount.path))
-    };
+    let mount = Mount::on(backend, &server, ALICE, &[]);
+    let home = mount.home();
+    let sh = |script: &str| run(Command::new("sh").arg("-c").arg(script).current_dir(&home));
     sh("echo new > fresh.txt");
     sh("echo replaced > existing.txt");
     sh("dd if=/dev/zero of=zeros.bin bs=4096 count=3 status=none");
     assert_eq!(
-        std::fs::read(mount.path.join("existing.txt")).unwrap(),
+        std::fs::read(home.join("existing.txt")).unwrap(),
         b"replaced\n"
     );
     assert_eq!(
@@ -414,4 +441,4 @@ fn shell_redirections_and_dd_make_one_version_per_write() {
         assert!(std::time::Instant::now() < deadline, "{}", mount.log());
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-}
+});

@@ -34,6 +34,8 @@ pub struct Options {
     pub faults: FaultSettings,
     /// A local tree imported into alice's root before serving.
     pub import: Option<PathBuf>,
+    /// Idle time after which a LogicalDOC session expires (default: the server's 30 minutes).
+    pub ld_session_timeout: Option<Duration>,
 }
 
 /// A running server with its data folder. Dropping it starts a graceful shutdown; [`stop`]
@@ -55,7 +57,9 @@ impl TestServer {
             url_ttl: opts.url_ttl.unwrap_or(Duration::from_secs(900)),
             faults: opts.faults,
             import: opts.import.map(|src| (src, "alice".to_owned())),
-            ld_session_timeout: docsfs::server::logicaldoc::DEFAULT_TIMEOUT,
+            ld_session_timeout: opts
+                .ld_session_timeout
+                .unwrap_or(docsfs::server::logicaldoc::DEFAULT_TIMEOUT),
         };
         let running = server::start(config).await.expect("server starts");
         Self {

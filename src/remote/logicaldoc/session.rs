@@ -296,7 +296,15 @@ impl Session {
             let deadline = Deadline::after(self.timeout);
             let (name, value) = (credential.name.clone(), credential.value.clone());
             let request = || self.http.get(url).header(name.clone(), value.clone());
-            match http::open(request, start, end, deadline, self.timeout).await {
+            match http::open(
+                request,
+                (start, end),
+                deadline,
+                self.timeout,
+                http::ServerErrors::Final,
+            )
+            .await
+            {
                 Err(RemoteError::Unauthenticated(_))
                     if !refreshed && self.refresh(&credential).await =>
                 {

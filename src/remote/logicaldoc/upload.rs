@@ -3,8 +3,10 @@
 //! `document` description, with the mtime tag, and the `content`); a new version is
 //! `document/upload` with `docId` and `release=false` (a minor version: 1.0 → 1.1), then the
 //! mtime tag through `document/update`. The bytes stream from the spool file. LogicalDOC
-//! stores a new document under `base(1).ext` when the name is taken; such a copy is deleted
-//! again and the upload reported as AlreadyExists, as WorkDocs would refuse it.
+//! stores a new document under `base(1).ext` when the name is taken, so a create first asks
+//! whether the name is free (`document/listDocuments`), and a copy made anyway (another client
+//! took the name in between) is deleted again; either way the upload is AlreadyExists, as
+//! WorkDocs would refuse it.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -71,6 +73,11 @@ impl LogicalDocRemote {
         name: &str,
     ) -> Result<Node, RemoteError> {
         const OP: &str = "document/create";
+        if self.name_taken(parent, name).await? {
+            return Err(RemoteError::AlreadyExists(format!(
+                "{OP}: {name:?} is taken in folder {parent}"
+            )));
+        }
         let mut tags = Vec::new();
         tags.extend(labels::mtime_label(up.modified, FIRST_VERSION));
         let description = json!({
@@ -120,6 +127,22 @@ impl LogicalDocRemote {
             None => {}
         }
         Ok(node)
+    }
+
+    /// Whether a document of folder `parent` is named `name` (LogicalDOC compares names without
+    /// case). Asked before a create, so that a taken name costs no stray `name(1)` copy.
+    async fn name_taken(&self, parent: &str, name: &str) -> Result<bool, RemoteError> {
+        const OP: &str = "document/listDocuments";
+        let path = format!(
+            "document/listDocuments?folderId={}&fileName={}",
+            number(parent)?,
+            super::enc(name)
+        );
+        let v = self.get_json(OP, &path).await?;
+        let lower = name.to_lowercase();
+        Ok(json::items(&v)
+            .iter()
+            .any(|d| json::string(d, "fileName").is_some_and(|n| n.to_lowercase() == lower)))
     }
 
     /// `document/delete` without a recycle-bin record (the item was never the caller's).

@@ -3,8 +3,8 @@
 //! bin (`document/delete` recorded in [`super::trash`], `document/restore`), and modification
 //! times kept as an mtime tag (`document/update` with the document's full description, since
 //! `update` overwrites every field it is given). LogicalDOC renames a document whose new name is
-//! taken to `base(1).ext` instead of refusing; a rename is therefore read back, and a name that
-//! came out different is reported as taken.
+//! taken to `base(1).ext` instead of refusing; a document's rename or move is therefore read
+//! back, and a name that came out different is undone and reported as taken.
 
 use std::time::SystemTime;
 
@@ -78,33 +78,37 @@ impl LogicalDocRemote {
                 Ok(())
             }
             NodeKind::Document => {
+                let before = self.file_name(id).await?;
                 if let Some(parent) = &to.parent {
                     let path = format!("document/move?docId={n}&folderId={}", number(parent)?);
                     self.put("document/move", &path).await?;
                 }
-                if let Some(name) = &to.name {
-                    let path = format!("document/rename?docId={n}&name={}", enc(name));
+                let wanted = to.name.clone().unwrap_or_else(|| before.clone());
+                if to.name.is_some() {
+                    let path = format!("document/rename?docId={n}&name={}", enc(&wanted));
                     self.put("document/rename", &path).await?;
-                    self.check_name(id, name).await?;
                 }
-                Ok(())
+                let actual = self.file_name(id).await?;
+                if actual == wanted {
+                    return Ok(());
+                }
+                // The name was taken: give the document its old name back (where it now is).
+                let path = format!("document/rename?docId={n}&name={}", enc(&before));
+                if let Err(e) = self.put("document/rename", &path).await {
+                    tracing::warn!(doc = %id, error = %e, "cannot undo a rename the server changed");
+                }
+                Err(RemoteError::AlreadyExists(format!(
+                    "{wanted:?} is taken; the server named the document {actual:?}"
+                )))
             }
         }
     }
 
-    /// AlreadyExists if document `id` is not named `name` (the server made the name unique).
-    async fn check_name(&self, id: &str, name: &str) -> Result<(), RemoteError> {
+    /// The current file name of document `id`.
+    async fn file_name(&self, id: &str) -> Result<String, RemoteError> {
         let now = self.document(id).await?;
-        match json::string(&now, "fileName") {
-            Some(actual) if actual == name => Ok(()),
-            Some(actual) => Err(RemoteError::AlreadyExists(format!(
-                "{name:?} is taken; the server named the document {actual:?}"
-            ))),
-            None => Err(wire::protocol(
-                "document/getDocument",
-                "a document without a fileName",
-            )),
-        }
+        json::string(&now, "fileName")
+            .ok_or_else(|| wire::protocol("document/getDocument", "a document without a fileName"))
     }
 
     pub(super) async fn recycle_item(

@@ -25,6 +25,11 @@ impl MemoryRemote {
         self.with(|s| s.store.mkdir(&self.user, parent, name, Names::Unique))
     }
 
+    /// A link to the folder at `target` (names from the root), like a LogicalDOC folder alias.
+    pub fn link(&self, parent: &str, name: &str, target: &[&str]) -> Result<RemoteId> {
+        self.with(|s| s.store.link(&self.user, parent, name, target))
+    }
+
     /// A new folder even if a live sibling has that name (real stores can hold such pairs).
     pub fn mkdir_duplicate(&self, parent: &str, name: &str) -> Result<RemoteId> {
         self.with(|s| s.store.mkdir(&self.user, parent, name, Names::MayRepeat))

@@ -28,6 +28,7 @@ impl Store {
             root: self.root_of(user)?.clone(),
             has_recycle_bin: true,
             has_shared_with_me: true,
+            root_role: Role::Owner,
         })
     }
 

@@ -38,6 +38,8 @@ pub(super) struct Item {
     pub recycled_by: Option<String>,
     /// Documents: oldest first, never empty. Folders: empty.
     pub versions: Vec<Version>,
+    /// Links: the target's path from the owner's root.
+    pub link: Option<Vec<String>>,
 }
 
 impl Item {
@@ -63,7 +65,7 @@ impl Item {
             version: latest.map(|v| v.id.clone()),
             recycled: !self.is_live(),
             role: None,
-            link: None,
+            link: self.link.clone(),
         }
     }
 }
@@ -129,6 +131,7 @@ impl Store {
             modified: now,
             recycled_by: None,
             versions: Vec::new(),
+            link: None,
         };
         self.items.insert(id.clone(), root);
         self.users.insert(user.to_owned(), id.clone());

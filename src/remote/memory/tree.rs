@@ -45,8 +45,24 @@ impl Store {
             modified: now,
             recycled_by: None,
             versions: Vec::new(),
+            link: None,
         };
         self.items.insert(id.clone(), item);
+        Ok(id)
+    }
+
+    /// A link `name` in `parent` to the folder at `target` (names from the root), as a
+    /// LogicalDOC folder alias appears.
+    pub fn link(
+        &mut self,
+        user: &str,
+        parent: &str,
+        name: &str,
+        target: &[&str],
+    ) -> Result<RemoteId, RemoteError> {
+        let id = self.create(user, parent, name, NodeKind::Link, Names::Unique)?;
+        let item = self.items.get_mut(&id).expect("just made");
+        item.link = Some(target.iter().map(|s| s.to_string()).collect());
         Ok(id)
     }
 
