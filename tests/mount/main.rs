@@ -1,14 +1,21 @@
 //! Real-mount tests: a real `docsfs serve` process on 127.0.0.1:0 and a real `docsfs mount`
-//! process on a fresh mountpoint, exercised with ordinary file tools and std::fs.
+//! process on a fresh mountpoint, exercised with ordinary file tools and std::fs. Most tests run
+//! twice from one body (`test_both!`): through the WorkDocs API and through LogicalDOC's, which
+//! the server speaks over the same store.
 
 #[path = "../common/server_process.rs"]
 mod server_process;
+
+// First, so that `test_both!` is in scope in the modules below.
+#[macro_use]
+mod harness;
 
 mod api;
 mod calls;
 mod cli;
 mod errors;
-mod harness;
+mod ld_api;
+mod logicaldoc;
 mod reads;
 mod tree;
 mod writes;
@@ -38,6 +45,16 @@ pub fn write_file(path: &Path, len: u64, seed: u8, mtime_secs: u64) {
 
 pub fn pattern_byte(offset: u64, seed: u8) -> u8 {
     (offset.wrapping_mul(2_654_435_761) >> 13) as u8 ^ seed
+}
+
+/// The names in a folder, sorted.
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    v.sort();
+    v
 }
 
 /// SHA-256 of a file, streamed.
