@@ -80,9 +80,29 @@ pub fn router(app: AppState, session_timeout: Duration) -> Router {
         .route("/services/rest/auth/logout", delete(auth::logout))
         .route("/services/rest/auth/renew", get(auth::renew))
         .merge(authenticated)
+        .route_layer(middleware::from_fn_with_state(state.clone(), count))
         .route("/services/rest", any(wire::not_found))
         .route("/services/rest/{*rest}", any(wire::not_found))
         .with_state(state)
+}
+
+/// Counts each call in the server's stats as `LogicalDOC <service>/<method>` (the servlet as
+/// `LogicalDOC download`), next to the WorkDocs operations.
+async fn count(
+    axum::extract::State(ld): axum::extract::State<LdState>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default();
+    let method = route.strip_prefix("/services/rest/").unwrap_or(&route);
+    ld.app
+        .stats
+        .record(&format!("LogicalDOC {}", method.trim_start_matches('/')));
+    next.run(req).await
 }
 
 /// `/services/rest/folder/*`: the read side (every one a GET) and the write side.

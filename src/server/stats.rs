@@ -1,5 +1,6 @@
-//! Request counts per WorkDocs operation (and content GET/PUT), so tests and benchmarks can see
-//! how many calls a client made: `GET /_docsfs/stats` from loopback.
+//! Request counts per WorkDocs operation (and content GET/PUT) and per LogicalDOC method
+//! (`LogicalDOC folder/listChildren`), so tests and benchmarks can see how many calls a client
+//! made: `GET /_docsfs/stats` from loopback.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

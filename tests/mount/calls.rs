@@ -1,8 +1,8 @@
 //! What the mount costs the server: a cold `find` of N folders makes about N listing calls
-//! (counted at the server), a warm one within the metadata TTL makes none.
+//! (counted at the server), a warm one within the metadata TTL makes none — through either API.
 //!
-//! WorkDocs only: the server counts WorkDocs operations (`DescribeFolderContents`, …), not
-//! LogicalDOC calls, and the expected counts are those of the WorkDocs client.
+//! The look-ahead test is WorkDocs only: look-ahead is the core's, and its expected counts are
+//! written in WorkDocs listings.
 
 use std::process::Command;
 
@@ -14,8 +14,11 @@ fn total(stats: &serde_json::Value) -> u64 {
     stats["total"].as_u64().unwrap()
 }
 
-#[test]
-fn cold_find_lists_each_folder_once_and_warm_find_costs_nothing() {
+fn count(stats: &serde_json::Value, op: &str) -> u64 {
+    stats["operations"][op].as_u64().unwrap_or(0)
+}
+
+test_both!(fn cold_find_lists_each_folder_once_and_warm_find_costs_nothing(backend) {
     let src = tempfile::tempdir().unwrap();
     let mut folders = 0;
     for a in 0..5 {
@@ -31,7 +34,7 @@ fn cold_find_lists_each_folder_once_and_warm_find_costs_nothing() {
     }
     let server = Server::start_with(&["--import", src.path().to_str().unwrap(), "--as", "alice"]);
     let api = Api::new(&server.base, ALICE);
-    let mount = Mount::on(Backend::WorkDocs, &server, ALICE, &[]);
+    let mount = Mount::on(backend, &server, ALICE, &[]);
     let before = api.stats();
     let find = |dir: &std::path::Path| {
         let out = Command::new("find").arg(dir).output().unwrap();
@@ -41,27 +44,30 @@ fn cold_find_lists_each_folder_once_and_warm_find_costs_nothing() {
     let entries = find(&mount.path);
     assert!(entries > folders * 3, "find saw {entries} entries");
     let cold = api.stats();
-    let listings = cold["operations"]["DescribeFolderContents"]
-        .as_u64()
-        .unwrap_or(0)
-        - before["operations"]["DescribeFolderContents"]
-            .as_u64()
-            .unwrap_or(0);
-    let calls = total(&cold) - total(&before);
-    // Every folder once, plus the root and the two special folders (the bin is a folder listing,
-    // shared-with-me a GetResources call).
-    assert!(
-        listings as usize > folders,
-        "{listings} listings for {folders} folders"
-    );
-    assert!(
-        calls as usize <= folders + 4,
-        "a cold find of {folders} folders made {calls} calls: {cold}"
-    );
+    let listed = |op: &str| count(&cold, op) - count(&before, op);
+    let calls = (total(&cold) - total(&before)) as usize;
+    match backend {
+        Backend::WorkDocs => {
+            // Every folder once, plus the root and the two special folders (the bin is a
+            // folder listing, shared-with-me a GetResources call).
+            let listings = listed("DescribeFolderContents") as usize;
+            assert!(listings > folders, "{listings} listings for {folders} folders");
+            assert!(calls <= folders + 4, "a cold find of {folders} folders made {calls} calls: {cold}");
+        }
+        Backend::LogicalDoc => {
+            // Every folder (the root and Default too) once: its subfolders, then one page of
+            // documents; plus one `isWritable` per folder, asked when its parent is listed.
+            let subfolders = listed("LogicalDOC folder/listChildren") as usize;
+            let documents = listed("LogicalDOC document/listPaginated") as usize;
+            assert_eq!(subfolders, folders + 2, "{cold}");
+            assert_eq!(documents, folders + 1, "{cold}");
+            assert!(calls <= 3 * (folders + 2), "a cold find of {folders} folders made {calls} calls: {cold}");
+        }
+    }
     find(&mount.path);
     let warm = api.stats();
     assert_eq!(total(&warm), total(&cold), "a warm find made calls: {warm}");
-}
+});
 
 /// Listings the server has answered so far.
 fn listings(api: &Api) -> u64 {
