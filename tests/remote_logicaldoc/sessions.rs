@@ -2,14 +2,14 @@
 //! the server forgot it (expiry), an API key goes with every request, wrong credentials are a
 //! named error, and plain http is refused for hosts that are not loopback.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use docsfs::remote::http::EndpointError;
 use docsfs::remote::logicaldoc::{ConfigError, LogicalDocAuth, LogicalDocConfig, LogicalDocRemote};
 use docsfs::remote::{Collection, Remote, RemoteError};
 
 use super::ld::{DEFAULT, client, password};
-use super::support::{ALICE, Options, TestServer};
+use super::support::{ALICE, Options, TestServer, collect, new_document, spool, upload_of};
 
 #[tokio::test]
 async fn an_expired_session_is_opened_again_without_the_caller_noticing() {
@@ -76,6 +76,13 @@ async fn an_api_key_goes_with_every_request() {
     r.list(&Collection::Folder(DEFAULT.into()), None)
         .await
         .expect("list");
+    // Uploads (multipart) and downloads (the servlet) carry it too.
+    let dir = tempfile::tempdir().unwrap();
+    let f = spool(&dir, "f", b"by key");
+    let up = upload_of(new_document(DEFAULT, "k.txt"), &f, SystemTime::now());
+    let node = r.upload(&up).await.expect("upload");
+    let bytes = collect(r.read(&node.id, "1.0", 0..100).await.unwrap()).await;
+    assert_eq!(bytes, b"by key");
     server.stop().await;
 }
 
