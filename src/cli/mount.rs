@@ -138,10 +138,13 @@ fn logicaldoc_credentials(args: &MountArgs) -> anyhow::Result<LogicalDocAuth> {
 fn trash_dir(cache: &Path, endpoint: &str, auth: &LogicalDocAuth) -> PathBuf {
     use sha2::{Digest, Sha256};
     let who = match auth {
-        LogicalDocAuth::Password { user, .. } => format!("user:{user}"),
+        LogicalDocAuth::Password { user, .. } => format!("user:{}", user.trim()),
         LogicalDocAuth::ApiKey(key) => format!("key:{}", hex::encode(Sha256::digest(key))),
     };
-    let digest = Sha256::digest(format!("{}\n{who}", endpoint.trim_end_matches('/')));
+    // The endpoint as it will be used (`https://Host:443/x/` is `https://host/x`).
+    let endpoint = crate::remote::http::endpoint_base(endpoint)
+        .unwrap_or_else(|_| endpoint.trim_end_matches('/').to_owned());
+    let digest = Sha256::digest(format!("{endpoint}\n{who}"));
     cache.join("logicaldoc").join(&hex::encode(digest)[..24])
 }
 

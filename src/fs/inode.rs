@@ -210,7 +210,24 @@ impl InodeTable {
             i.parent = parent;
             i.name = name;
         }
-        self.refresh_link(ino);
+        let moved_folder = self
+            .inodes
+            .get(&ino)
+            .is_some_and(|i| i.kind == NodeKind::Folder);
+        if moved_folder {
+            // Links below it now climb a different number of folders.
+            let links: Vec<Ino> = self
+                .inodes
+                .iter()
+                .filter(|(_, i)| i.kind == NodeKind::Link)
+                .map(|(&n, _)| n)
+                .collect();
+            for link in links {
+                self.refresh_link(link);
+            }
+        } else {
+            self.refresh_link(ino);
+        }
     }
 
     /// How many folders lie between `dir` and the mount root (0 for the root).

@@ -298,7 +298,7 @@ fn body(resp: reqwest::Response, skip: u64, expect: u64, idle: Duration) -> Byte
 
 /// A validated endpoint: its canonical form without a trailing `/`, or why it is refused.
 pub fn endpoint_base(endpoint: &str) -> Result<String, EndpointError> {
-    let bad = |why| EndpointError::Invalid(endpoint.to_owned(), why);
+    let bad = |why| EndpointError::Invalid(redacted(endpoint), why);
     let url = Url::parse(endpoint.trim()).map_err(|_| bad("not an absolute URL"))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(bad("credentials do not belong in the URL"));
@@ -309,7 +309,7 @@ pub fn endpoint_base(endpoint: &str) -> Result<String, EndpointError> {
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
-        "http" => return Err(EndpointError::Insecure(endpoint.to_owned())),
+        "http" => return Err(EndpointError::Insecure(redacted(endpoint))),
         _ => return Err(bad("the scheme must be https or http")),
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
@@ -324,6 +324,18 @@ pub enum EndpointError {
          accepted for 127.0.0.0/8, ::1 and localhost only)"
     )]
     Insecure(String),
+}
+
+/// `endpoint` fit for a message or a log: a `user:password@` part is replaced by `…@`.
+pub fn redacted(endpoint: &str) -> String {
+    let Some((scheme, rest)) = endpoint.split_once("://") else {
+        return endpoint.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://…@{}", &rest[at + 1..]),
+        None => endpoint.to_owned(),
+    }
 }
 
 /// Whether a URL may carry a secret: https, or http to a loopback host.
@@ -352,6 +364,16 @@ mod tests {
         assert_eq!(content_range(&h), Some((5, 9)));
         h.insert(CONTENT_RANGE, "bytes */100".parse().unwrap());
         assert_eq!(content_range(&h), None);
+    }
+
+    #[test]
+    fn credentials_in_endpoints_are_never_shown() {
+        let e = endpoint_base("https://u:hunter2@x/?a=1").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        let e = endpoint_base("http://u:hunter2@example.com").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert_eq!(redacted("https://a:b@h/p@q"), "https://…@h/p@q");
+        assert_eq!(redacted("https://h/x"), "https://h/x");
     }
 
     #[test]

@@ -210,6 +210,8 @@ impl LogicalDocRemote {
     ) -> Result<Node, RemoteError> {
         match (node.kind, target) {
             (NodeKind::Link, Some(target)) => match self.folder_path(target).await {
+                // An empty path (the target is gone): a dangling link, not one to the root.
+                Ok(path) if path.is_empty() => {}
                 Ok(path) => node.link = Some(path),
                 // A target the caller cannot see: a dangling link.
                 Err(e) => tracing::debug!(alias = %node.id, error = %e, "alias target unknown"),
@@ -244,9 +246,17 @@ impl LogicalDocRemote {
         let mut nodes = Vec::with_capacity(items.len());
         for d in items {
             let mut node = wire::document(OP, d)?;
+            // Live again (restored elsewhere, e.g. in the web interface): not in the bin.
+            if let Some(trash) = &self.trash {
+                if trash.get(&node.id).is_some() {
+                    trash.forget(&node.id)?;
+                }
+            }
             // Checked out or locked: the API does not say who the caller is, so the document
-            // is read-only through the mount whoever holds it. Immutable ones are, too.
-            if wire::lock_holder(d).is_some() || json::flag(d, "immutable") == Some(true) {
+            // is read-only through the mount whoever holds it. Immutable ones are, too, and
+            // document aliases (a write would reach the original).
+            let alias = json::int(d, "docRef").is_some();
+            if wire::lock_holder(d).is_some() || json::flag(d, "immutable") == Some(true) || alias {
                 node.role = Some(Role::Viewer);
             }
             nodes.push(node);
@@ -292,7 +302,7 @@ fn parse_json(op: &str, body: &[u8]) -> Result<Value, RemoteError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }
-    serde_json::from_slice(body)
+    serde_json::from_slice(&json::quote_text_numbers(body))
         .map_err(|e| wire::protocol(op, &format!("the answer is not JSON: {e}")))
 }
 

@@ -31,8 +31,9 @@ async fn an_expired_session_is_opened_again_without_the_caller_noticing() {
     r.list(&Collection::Folder(DEFAULT.into()), None)
         .await
         .expect("list after expiry");
-    // The refused call, a login, the call again — on top of what a listing costs.
-    assert_eq!(r.api_calls() - before, fresh + 2);
+    // The refused call, a check that the session is gone, a login, the call again — on top of
+    // what a listing costs.
+    assert_eq!(r.api_calls() - before, fresh + 3);
     server.stop().await;
 }
 
@@ -115,4 +116,51 @@ fn configurations_are_checked_before_any_traffic() {
         make("http://127.0.0.1:1", newline),
         Err(ConfigError::Credentials(_))
     ));
+}
+
+/// `LogicalDOC auth/login` calls the server has answered.
+async fn logins(server: &TestServer) -> u64 {
+    let url = format!("{}/_docsfs/stats", server.endpoint());
+    let stats: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    stats["operations"]["LogicalDOC auth/login"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn calls_refused_together_log_in_again_once() {
+    let opts = Options {
+        ld_session_timeout: Some(Duration::from_millis(700)),
+        ..Options::default()
+    };
+    let server = TestServer::start(opts).await;
+    let r = client(&server.endpoint(), password("alice", ALICE), None);
+    r.roots().await.expect("roots");
+    assert_eq!(logins(&server).await, 1);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let home = Collection::Folder(DEFAULT.into());
+    let lists = (0..6).map(|_| r.list(&home, None));
+    for page in futures_util::future::join_all(lists).await {
+        page.expect("list after expiry");
+    }
+    assert_eq!(
+        logins(&server).await,
+        2,
+        "one new session for six refused calls"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_refusal_that_is_not_about_the_session_logs_in_no_more() {
+    let server = TestServer::start(Options::default()).await;
+    let r = client(&server.endpoint(), password("alice", ALICE), None);
+    r.roots().await.expect("roots");
+    // getDocument answers 401 for a document the caller cannot see.
+    let e = r
+        .set_mtime(&"99999".to_owned(), "1.0", SystemTime::now())
+        .await;
+    assert!(matches!(e, Err(RemoteError::NotFound(_))), "{e:?}");
+    assert_eq!(logins(&server).await, 1);
+    server.stop().await;
 }

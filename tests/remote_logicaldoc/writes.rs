@@ -95,6 +95,23 @@ async fn a_taken_name_is_refused_and_leaves_no_copy() {
         matches!(taken, Err(RemoteError::AlreadyExists(_))),
         "{taken:?}"
     );
+    // A move into a folder where the name is taken is refused before anything moves.
+    let sub = r.create_folder(&DEFAULT.into(), "sub").await.unwrap();
+    let inner = r
+        .upload(&upload_of(new_document(&sub.id, "b.txt"), &f, now))
+        .await
+        .unwrap();
+    let into_home = Relocation {
+        name: None,
+        parent: Some(DEFAULT.into()),
+    };
+    let moved = r.relocate(&inner.id, NodeKind::Document, &into_home).await;
+    assert!(
+        matches!(moved, Err(RemoteError::AlreadyExists(_))),
+        "{moved:?}"
+    );
+    let (_, in_sub) = list_all(&r, &Collection::Folder(sub.id.clone())).await;
+    assert_eq!(named(&in_sub, "b.txt").id, inner.id);
     let (_, items) = list_all(&r, &Collection::Folder(DEFAULT.into())).await;
     let names: Vec<&str> = items.iter().map(|n| n.name.as_str()).collect();
     assert!(names.contains(&"a.txt"), "{names:?}");

@@ -15,6 +15,8 @@ async fn links_show_relative_targets_and_go_away_like_files() {
     r.link(&root, "top-link", &["Projects", "2024"]).unwrap();
     r.link(&deep, "back", &["Projects"]).unwrap();
     r.link(&root, "odd", &["a/b"]).unwrap();
+    let links = r.mkdir(&root, "Links").unwrap();
+    r.link(&links, "to-2024", &["Projects", "2024"]).unwrap();
     let fs = mount(&r, LONG).await;
 
     let top = resolve(&fs, "top-link").await.unwrap();
@@ -38,6 +40,16 @@ async fn links_show_relative_targets_and_go_away_like_files() {
         fs.readlink(file.stat.ino).await,
         Err(FsError::Invalid(_))
     ));
+
+    // Moving a folder that holds a link changes how far the link climbs (the target stays).
+    fs.mkdir(ROOT, "Archive").await.unwrap();
+    let archive = resolve(&fs, "Archive").await.unwrap().stat.ino;
+    let link = resolve(&fs, "Links/to-2024").await.unwrap().stat.ino;
+    assert_eq!(fs.readlink(link).await.unwrap(), "../Projects/2024");
+    fs.rename(ROOT, "Links", archive, "Links", false)
+        .await
+        .unwrap();
+    assert_eq!(fs.readlink(link).await.unwrap(), "../../Projects/2024");
 
     fs.rename(ROOT, "top-link", ROOT, "renamed", false)
         .await

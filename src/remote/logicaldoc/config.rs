@@ -48,7 +48,7 @@ impl fmt::Debug for LogicalDocAuth {
 impl fmt::Debug for LogicalDocConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LogicalDocConfig")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &crate::remote::http::redacted(&self.endpoint))
             .field("auth", &self.auth)
             .field("timeout", &self.timeout)
             .field("trash_dir", &self.trash_dir)

@@ -2,9 +2,75 @@
 //! nulls included); 9.2.2 and later through Jettison, which drops nulls, may wrap a list in an
 //! object (`{"folder":[…]}`), may send a one-element list as the element itself, and may send
 //! number-like strings as numbers (`"version":"1.0"` → `1.0`) or numbers as strings. Every read
-//! of an answer goes through these accessors, so each of those forms is accepted everywhere.
+//! of an answer goes through these accessors, so each of those forms is accepted everywhere; bare
+//! numbers standing for text (`"fileVersion":1.10`) are quoted before parsing so that no digit
+//! is lost.
 
 use serde_json::Value;
+
+/// Members whose value is text even when a server sends it as a bare number (`1.10` must not
+/// become `1.1`, nor a file named `1e3` become `1000.0`).
+const TEXT_MEMBERS: &[&str] = &["fileVersion", "version", "fileName", "name"];
+
+/// `body` with the bare numbers of [`TEXT_MEMBERS`] quoted, digits kept as sent, so that they
+/// parse as the strings they stand for. Anything else is left alone.
+pub fn quote_text_numbers(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < body.len() {
+        let Some(key_len) = text_member_at(body, i) else {
+            i += 1;
+            continue;
+        };
+        // After the key: spaces, a colon, spaces, then perhaps a number.
+        let mut j = i + key_len;
+        while j < body.len() && body[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if body.get(j) != Some(&b':') {
+            i += key_len;
+            continue;
+        }
+        j += 1;
+        while j < body.len() && body[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        let start = j;
+        while j < body.len() && matches!(body[j], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+            j += 1;
+        }
+        if j > start && body[start] != b'+' {
+            let o = out.get_or_insert_with(|| Vec::with_capacity(body.len() + 16));
+            o.extend_from_slice(&body[copied..start]);
+            o.push(b'"');
+            o.extend_from_slice(&body[start..j]);
+            o.push(b'"');
+            copied = j;
+        }
+        i = j.max(i + 1);
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(body),
+        Some(mut o) => {
+            o.extend_from_slice(&body[copied..]);
+            std::borrow::Cow::Owned(o)
+        }
+    }
+}
+
+/// The length of a `"key"` of [`TEXT_MEMBERS`] starting at `i` (not inside a string: the quote
+/// is not escaped).
+fn text_member_at(body: &[u8], i: usize) -> Option<usize> {
+    if body[i] != b'"' || (i > 0 && body[i - 1] == b'\\') {
+        return None;
+    }
+    TEXT_MEMBERS.iter().find_map(|k| {
+        let end = i + 1 + k.len();
+        (body.get(i + 1..end) == Some(k.as_bytes()) && body.get(end) == Some(&b'"'))
+            .then_some(k.len() + 2)
+    })
+}
 
 /// The items of a list answer: an array, an object wrapping one array, a single object (a
 /// one-element list), or nothing (`null`, an empty body).
@@ -12,6 +78,8 @@ pub fn items(v: &Value) -> Vec<&Value> {
     match v {
         Value::Array(a) => a.iter().collect(),
         Value::Null => Vec::new(),
+        // Jettison's empty list.
+        Value::Object(o) if o.is_empty() => Vec::new(),
         Value::Object(o) if o.len() == 1 => match o.values().next() {
             Some(Value::Array(a)) => a.iter().collect(),
             Some(inner @ Value::Object(_)) if looks_wrapped(inner) => vec![inner],
@@ -131,6 +199,24 @@ mod tests {
         let wrapped_single = json!({"document": {"id": 8}});
         assert_eq!(int(items(&wrapped_single)[0], "id"), Some(8));
         assert!(items(&Value::Null).is_empty());
+    }
+
+    #[test]
+    fn bare_numbers_of_text_members_keep_their_digits() {
+        let body = br#"{"id":7,"fileVersion":1.10,"version" : 2,"fileName":1e3,"fileSize":12,"n":"\"name\":5"}"#;
+        let quoted = quote_text_numbers(body);
+        let v: Value = serde_json::from_slice(&quoted).unwrap();
+        assert_eq!(version(&v, "fileVersion").as_deref(), Some("1.10"));
+        assert_eq!(version(&v, "version").as_deref(), Some("2.0"));
+        assert_eq!(string(&v, "fileName").as_deref(), Some("1e3"));
+        assert_eq!(int(&v, "fileSize"), Some(12));
+        assert_eq!(string(&v, "n").as_deref(), Some("\"name\":5"));
+        let plain = br#"{"fileVersion":"1.0"}"#;
+        assert!(matches!(
+            quote_text_numbers(plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert!(items(&serde_json::json!({})).is_empty());
     }
 
     #[test]

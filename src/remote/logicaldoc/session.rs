@@ -1,13 +1,14 @@
 //! Getting an answer out of a LogicalDOC server: the credentials of each request (an API key
-//! as `X-API-KEY`, or the `sid` of a session opened with the password and opened again when the
-//! server forgets it — sessions expire after 30 idle minutes by default), the time budget of a
+//! as `X-API-KEY`, or the `sid` of a session opened with the password — or with the key, for the
+//! download servlet, which takes no key — and opened again when the server forgets it: sessions
+//! expire after 30 idle minutes by default), the time budget of a
 //! call, and retries with backoff (`remote/http.rs`) for throttling, gateways that are down and
 //! broken connections — for a POST only when it cannot have been acted on. A 500 is not
 //! retried: LogicalDOC answers nearly every refusal that way. Logs name the operation and the
 //! path, never a query string (ids only, but the rule is kept), a header or a body.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::StatusCode;
@@ -19,6 +20,8 @@ use super::errors;
 use crate::remote::RemoteError;
 use crate::remote::http::{self, Attempt, Deadline, Opened, network, with_retries_if};
 
+/// How long a refused login is not tried again.
+const REFUSAL_PAUSE: Duration = Duration::from_secs(30);
 /// An answer larger than this is refused (a 1,000-document page is about 2 MiB).
 const MAX_BODY: usize = 64 << 20;
 
@@ -44,6 +47,8 @@ pub struct Session {
     auth: Auth,
     sid: RwLock<Option<Sid>>,
     login: Mutex<u64>,
+    /// When a login was last refused.
+    refused_at: std::sync::Mutex<Option<Instant>>,
     pub timeout: Duration,
     calls: AtomicU64,
 }
@@ -91,6 +96,7 @@ impl Session {
             auth,
             sid: RwLock::new(None),
             login: Mutex::new(0),
+            refused_at: std::sync::Mutex::new(None),
             timeout,
             calls: AtomicU64::new(0),
         })
@@ -110,26 +116,22 @@ impl Session {
         format!("{}/download?{query}", self.base)
     }
 
-    /// The credential to send: the API key, or the sid (logging in first if there is none).
-    async fn credential(&self) -> Result<Credential, RemoteError> {
-        let (user, password) = match &self.auth {
-            Auth::ApiKey(key) => {
-                return Ok(Credential {
-                    name: API_KEY,
-                    value: key.clone(),
-                    generation: None,
-                });
-            }
-            Auth::Password { user, password } => (user, password),
-        };
-        if let Some(sid) = self.sid.read().await.clone() {
+    /// The credential to send: the API key (REST calls in key mode), or the sid (logging in
+    /// first if there is none). The download servlet takes no API key, only a session.
+    async fn credential(&self, download: bool) -> Result<Credential, RemoteError> {
+        if let (Auth::ApiKey(key), false) = (&self.auth, download) {
             return Ok(Credential {
-                name: SID,
-                value: sid.value,
-                generation: Some(sid.generation),
+                name: API_KEY,
+                value: key.clone(),
+                generation: None,
             });
         }
-        let sid = self.log_in(user, password, None).await?;
+        // Not matched in place: the read guard would live through the login, which writes.
+        let current = self.sid.read().await.clone();
+        let sid = match current {
+            Some(sid) => sid,
+            None => self.log_in(None).await?,
+        };
         Ok(Credential {
             name: SID,
             value: sid.value,
@@ -137,13 +139,11 @@ impl Session {
         })
     }
 
-    /// Opens a session, unless one newer than `stale` was opened meanwhile.
-    async fn log_in(
-        &self,
-        user: &str,
-        password: &str,
-        stale: Option<u64>,
-    ) -> Result<Sid, RemoteError> {
+    /// Opens a session (`auth/login` with the password, `auth/loginApiKey` with the key),
+    /// unless one newer than `stale` was opened meanwhile. After a refusal, further attempts
+    /// within [`REFUSAL_PAUSE`] fail at once: retrying a wrong password from every worker would
+    /// trip the server's lockout.
+    async fn log_in(&self, stale: Option<u64>) -> Result<Sid, RemoteError> {
         let mut generation = self.login.lock().await;
         if let Some(current) = self.sid.read().await.clone() {
             if stale != Some(current.generation) {
@@ -151,13 +151,32 @@ impl Session {
             }
         }
         const OP: &str = "login";
-        let url = self.rest_url("auth/login");
-        let body = serde_json::json!({ "username": user, "password": password });
+        let refused = || {
+            RemoteError::Unauthenticated(match &self.auth {
+                Auth::Password { .. } => format!("{OP}: the user name or password was refused"),
+                Auth::ApiKey(_) => format!("{OP}: the API key was refused"),
+            })
+        };
+        if let Some(at) = *self.refused_at.lock().expect("refusal lock") {
+            if at.elapsed() < REFUSAL_PAUSE {
+                return Err(refused());
+            }
+        }
         let deadline = Deadline::after(self.timeout);
-        let text = with_retries_if(OP, deadline, true, || async {
+        let answer = with_retries_if(OP, deadline, true, || async {
             self.calls.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(op = OP, "API request");
-            let resp = match self.http.post(&url).json(&body).send().await {
+            let req = match &self.auth {
+                Auth::Password { user, password } => {
+                    let body = serde_json::json!({ "username": user, "password": password });
+                    self.http.post(self.rest_url("auth/login")).json(&body)
+                }
+                Auth::ApiKey(key) => self
+                    .http
+                    .get(self.rest_url("auth/loginApiKey"))
+                    .header(API_KEY, key.clone()),
+            };
+            let resp = match req.send().await {
                 Ok(r) => r,
                 Err(e) => return Attempt::Retry(network(OP, e), None),
             };
@@ -167,12 +186,10 @@ impl Session {
                 Err(e) => return Attempt::Retry(network(OP, e), None),
             };
             match status {
-                StatusCode::OK => Attempt::Done(text),
+                StatusCode::OK => Attempt::Done(Ok(text)),
                 // A refused login is a 500 ("Authentication failed"), unmapped on the server.
                 StatusCode::INTERNAL_SERVER_ERROR | StatusCode::UNAUTHORIZED => {
-                    Attempt::Fail(RemoteError::Unauthenticated(format!(
-                        "{OP}: the user name or password was refused"
-                    )))
+                    Attempt::Done(Err(()))
                 }
                 _ => match errors::from_answer(OP, status, &text) {
                     e @ RemoteError::Unavailable { .. } => Attempt::Retry(e, None),
@@ -181,6 +198,11 @@ impl Session {
             }
         })
         .await?;
+        let Ok(text) = answer else {
+            *self.refused_at.lock().expect("refusal lock") = Some(Instant::now());
+            return Err(refused());
+        };
+        *self.refused_at.lock().expect("refusal lock") = None;
         let sid = String::from_utf8_lossy(&text)
             .trim()
             .trim_matches('"')
@@ -201,19 +223,36 @@ impl Session {
         Ok(sid)
     }
 
-    /// After a 401 with `used`: logs in again (password mode) and says whether to retry.
+    /// After a 401 with `used`: if the session is gone, opens a new one and says to retry. A
+    /// session that still works (`auth/getSid` answers) means the 401 was about the request
+    /// (LogicalDOC answers some refusals so): no new login, no retry.
     async fn refresh(&self, used: &Credential) -> bool {
-        let (Auth::Password { user, password }, Some(generation)) = (&self.auth, used.generation)
-        else {
+        let Some(generation) = used.generation else {
             return false;
         };
-        match self.log_in(user, password, Some(generation)).await {
+        if self.session_alive(used).await {
+            return false;
+        }
+        match self.log_in(Some(generation)).await {
             Ok(_) => true,
+            // The next attempt logs in again.
+            Err(e) if e.is_transient() => true,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot open a new LogicalDOC session");
                 false
             }
         }
+    }
+
+    /// Whether the server still knows the session `used` carries.
+    async fn session_alive(&self, used: &Credential) -> bool {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let req = self
+            .http
+            .get(self.rest_url("auth/getSid"))
+            .header(used.name.clone(), used.value.clone())
+            .timeout(self.timeout);
+        matches!(req.send().await, Ok(r) if r.status().is_success())
     }
 
     /// Sends the request `build` makes (given the client) as operation `op`, with credentials,
@@ -245,7 +284,7 @@ impl Session {
         let deadline = Deadline::after(budget);
         let refreshed = AtomicBool::new(false);
         with_retries_if(op, deadline, idempotent, || async {
-            let credential = match self.credential().await {
+            let credential = match self.credential(false).await {
                 Ok(c) => c,
                 Err(e) if e.is_transient() => return Attempt::Retry(e, None),
                 Err(e) => return Attempt::Fail(e),
@@ -292,7 +331,7 @@ impl Session {
     pub async fn open_range(&self, url: &str, start: u64, end: u64) -> Result<Opened, RemoteError> {
         let mut refreshed = false;
         loop {
-            let credential = self.credential().await?;
+            let credential = self.credential(true).await?;
             let deadline = Deadline::after(self.timeout);
             let (name, value) = (credential.name.clone(), credential.value.clone());
             let request = || self.http.get(url).header(name.clone(), value.clone());

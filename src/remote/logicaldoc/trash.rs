@@ -78,7 +78,12 @@ impl Trash {
     /// Opens (or starts) the record in `dir`. An unreadable record is set aside as
     /// `deleted.json.bad` rather than lost or trusted.
     pub fn open(dir: &Path) -> std::io::Result<Self> {
-        std::fs::create_dir_all(dir)?;
+        use std::os::unix::fs::DirBuilderExt;
+        // Owner-only: the names of deleted documents are nobody else's business.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
         let path = dir.join(FILE);
         let items = match std::fs::read(&path) {
             Ok(bytes) => match serde_json::from_slice(&bytes) {
@@ -132,7 +137,16 @@ impl Trash {
         };
         let tmp = self.path.with_extension("json.tmp");
         let body = serde_json::to_vec_pretty(items).expect("plain data serialises");
-        let mut f = std::fs::File::create(&tmp).map_err(failed)?;
+        let mut f = {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&tmp)
+                .map_err(failed)?
+        };
         f.write_all(&body).map_err(failed)?;
         f.sync_all().map_err(failed)?;
         std::fs::rename(&tmp, &self.path).map_err(failed)?;
@@ -184,6 +198,9 @@ mod tests {
         );
         assert_eq!(n.mtime, UNIX_EPOCH + Duration::new(7, 9));
         assert_eq!(t.get("101").unwrap().folder.as_deref(), Some("4"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join(FILE)), 0o600);
     }
 
     #[test]

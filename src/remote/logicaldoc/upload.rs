@@ -73,7 +73,7 @@ impl LogicalDocRemote {
         name: &str,
     ) -> Result<Node, RemoteError> {
         const OP: &str = "document/create";
-        if self.name_taken(parent, name).await? {
+        if self.name_taken(parent, name, None).await? {
             return Err(RemoteError::AlreadyExists(format!(
                 "{OP}: {name:?} is taken in folder {parent}"
             )));
@@ -129,9 +129,15 @@ impl LogicalDocRemote {
         Ok(node)
     }
 
-    /// Whether a document of folder `parent` is named `name` (LogicalDOC compares names without
-    /// case). Asked before a create, so that a taken name costs no stray `name(1)` copy.
-    async fn name_taken(&self, parent: &str, name: &str) -> Result<bool, RemoteError> {
+    /// Whether a document of folder `parent` other than `except` is named `name` (LogicalDOC
+    /// compares names without case). Asked before a create, move or rename, so that a taken
+    /// name costs no stray `name(1)` copy.
+    pub(super) async fn name_taken(
+        &self,
+        parent: &str,
+        name: &str,
+        except: Option<&str>,
+    ) -> Result<bool, RemoteError> {
         const OP: &str = "document/listDocuments";
         let path = format!(
             "document/listDocuments?folderId={}&fileName={}",
@@ -140,9 +146,11 @@ impl LogicalDocRemote {
         );
         let v = self.get_json(OP, &path).await?;
         let lower = name.to_lowercase();
-        Ok(json::items(&v)
-            .iter()
-            .any(|d| json::string(d, "fileName").is_some_and(|n| n.to_lowercase() == lower)))
+        Ok(json::items(&v).iter().any(|d| {
+            let other = json::int(d, "id").map(|i| i.to_string());
+            other.as_deref() != except
+                && json::string(d, "fileName").is_some_and(|n| n.to_lowercase() == lower)
+        }))
     }
 
     /// `document/delete` without a recycle-bin record (the item was never the caller's).
@@ -151,7 +159,7 @@ impl LogicalDocRemote {
             .session
             .rest_url(&format!("document/delete?docId={}", number(id)?));
         self.session
-            .send("document/delete", true, |c| c.delete(&url))
+            .send("document/delete", false, |c| c.delete(&url))
             .await
             .map(drop)
     }

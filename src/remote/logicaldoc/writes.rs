@@ -16,16 +16,21 @@ use super::{LogicalDocRemote, enc, json, number, wire};
 use crate::remote::{Node, NodeKind, Relocation, RemoteError, RemoteId, labels};
 
 impl LogicalDocRemote {
-    /// PUT `rest/{path}` with no body; 204 expected.
+    /// PUT `rest/{path}` with no body; 204 expected. Not resent once the server may have
+    /// acted: a second move, rename or restore fails ("No Changes", an unknown id) where the
+    /// first one worked.
     pub(super) async fn put(&self, op: &'static str, path: &str) -> Result<(), RemoteError> {
         let url = self.session.rest_url(path);
-        self.session.send(op, true, |c| c.put(&url)).await.map(drop)
+        self.session
+            .send(op, false, |c| c.put(&url))
+            .await
+            .map(drop)
     }
 
     async fn delete_call(&self, op: &'static str, path: &str) -> Result<(), RemoteError> {
         let url = self.session.rest_url(path);
         self.session
-            .send(op, true, |c| c.delete(&url))
+            .send(op, false, |c| c.delete(&url))
             .await
             .map(drop)
     }
@@ -78,12 +83,23 @@ impl LogicalDocRemote {
                 Ok(())
             }
             NodeKind::Document => {
-                let before = self.file_name(id).await?;
+                let before = self.document(id).await?;
+                let old_name = json::string(&before, "fileName").ok_or_else(|| {
+                    wire::protocol("document/getDocument", "a document without a fileName")
+                })?;
+                let old_folder = json::int(&before, "folderId").map(|f| f.to_string());
+                let wanted = to.name.clone().unwrap_or_else(|| old_name.clone());
+                if let Some(folder) = to.parent.as_ref().or(old_folder.as_ref()) {
+                    if self.name_taken(folder, &wanted, Some(id)).await? {
+                        return Err(RemoteError::AlreadyExists(format!(
+                            "{wanted:?} is taken in folder {folder}"
+                        )));
+                    }
+                }
                 if let Some(parent) = &to.parent {
                     let path = format!("document/move?docId={n}&folderId={}", number(parent)?);
                     self.put("document/move", &path).await?;
                 }
-                let wanted = to.name.clone().unwrap_or_else(|| before.clone());
                 if to.name.is_some() {
                     let path = format!("document/rename?docId={n}&name={}", enc(&wanted));
                     self.put("document/rename", &path).await?;
@@ -92,9 +108,16 @@ impl LogicalDocRemote {
                 if actual == wanted {
                     return Ok(());
                 }
-                // The name was taken: give the document its old name back (where it now is).
-                let path = format!("document/rename?docId={n}&name={}", enc(&before));
-                if let Err(e) = self.put("document/rename", &path).await {
+                // Another client took the name meanwhile: put the document back as it was.
+                let undo = async {
+                    if let (Some(_), Some(folder)) = (&to.parent, &old_folder) {
+                        let path = format!("document/move?docId={n}&folderId={folder}");
+                        self.put("document/move", &path).await?;
+                    }
+                    let path = format!("document/rename?docId={n}&name={}", enc(&old_name));
+                    self.put("document/rename", &path).await
+                };
+                if let Err(e) = undo.await {
                     tracing::warn!(doc = %id, error = %e, "cannot undo a rename the server changed");
                 }
                 Err(RemoteError::AlreadyExists(format!(
@@ -124,12 +147,17 @@ impl LogicalDocRemote {
             }
             NodeKind::Document => {
                 let node = wire::document("document/getDocument", &self.document(id).await?)?;
-                self.delete_call("document/delete", &format!("document/delete?docId={n}"))
-                    .await?;
-                match &self.trash {
-                    Some(trash) => trash.record(id, Deleted::of(&node)),
-                    None => Ok(()),
+                // Recorded first: a crash after the delete must not lose the item from the bin.
+                if let Some(trash) = &self.trash {
+                    trash.record(id, Deleted::of(&node))?;
                 }
+                let deleted = self
+                    .delete_call("document/delete", &format!("document/delete?docId={n}"))
+                    .await;
+                if let (Err(_), Some(trash)) = (&deleted, &self.trash) {
+                    trash.forget(id)?;
+                }
+                deleted
             }
         }
     }

@@ -54,7 +54,7 @@ impl fmt::Debug for WorkDocsAuth {
 impl fmt::Debug for WorkDocsConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WorkDocsConfig")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &crate::remote::http::redacted(&self.endpoint))
             .field("auth", &self.auth)
             .field("timeout", &self.timeout)
             .field("region", &self.region)
