@@ -1,10 +1,11 @@
-//! The command line: `docsfs serve`, `docsfs mount`, `docsfs demo`. Parses arguments with clap,
+//! The command line: `docsfs serve`, `docsfs mount`, `docsfs demo`, `docsfs status`. Parses arguments with clap,
 //! sets up logging, runs the chosen command and turns any failure into one clear line on stderr
 //! and a non-zero exit. `cli` and its submodules are the only code that uses `anyhow`.
 
 mod demo;
 mod mount;
 mod serve;
+mod status;
 
 use std::process::ExitCode;
 
@@ -29,10 +30,12 @@ struct Cli {
 enum Command {
     /// Run the embedded document server (the Amazon WorkDocs API over SQLite and a blob folder).
     Serve(serve::ServeArgs),
-    /// Mount a WorkDocs-API server on a directory.
+    /// Mount a WorkDocs-API or LogicalDOC server on a directory.
     Mount(mount::MountArgs),
     /// Start a sample server in-process and mount it: the first thing to try.
     Demo(demo::DemoArgs),
+    /// Show the running mounts of a cache folder and their pending, in-flight and failed uploads.
+    Status(status::StatusArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -76,6 +79,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => serve::serve(args).await,
         Command::Mount(args) => mount::mount(args).await,
         Command::Demo(args) => demo::demo(args).await,
+        Command::Status(args) => status::status(args),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod errno;
 pub mod file;
 pub mod fuse;
 pub mod inode;
+pub mod journal;
 pub mod link;
 pub mod lookahead;
 pub mod names;

@@ -77,6 +77,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         auth: WorkDocsAuth::Token(me),
         timeout: Duration::from_secs(30),
         region: crate::sigv4::DEFAULT_REGION.into(),
+        allow_insecure_http: false,
     })?;
     // SAFETY: geteuid/getegid cannot fail and touch no memory.
     let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };

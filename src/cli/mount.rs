@@ -1,7 +1,8 @@
 //! `docsfs mount`: mount a WorkDocs-API or LogicalDOC server on a directory. Credentials come
 //! from a file (refused if others can read it) or the environment (`DOCSFS_TOKEN`,
-//! `DOCSFS_PASSWORD`), never from the command line. Runs in the
-//! foreground until unmounted or SIGINT/SIGTERM; `--daemon` detaches once the mount is up.
+//! `DOCSFS_PASSWORD`), never from the command line. The endpoint must be https (or loopback)
+//! unless `--allow-insecure-http` says otherwise. Runs in the foreground until unmounted or
+//! SIGINT/SIGTERM; `--daemon` detaches once the mount is up.
 
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -15,9 +16,9 @@ use clap::Args;
 
 use crate::fs::{Fs, FsConfig};
 use crate::mount::{MountOptions, Mounted};
-use crate::remote::Remote;
 use crate::remote::logicaldoc::{LogicalDocAuth, LogicalDocConfig, LogicalDocRemote};
 use crate::remote::workdocs::{WorkDocsAuth, WorkDocsConfig, WorkDocsRemote};
+use crate::remote::{Remote, http};
 use crate::sigv4::{AccessKey, DEFAULT_REGION};
 
 /// The API the server speaks.
@@ -34,10 +35,16 @@ pub struct MountArgs {
     /// The API the server speaks.
     #[arg(long, value_enum, default_value = "workdocs")]
     pub backend: Backend,
-    /// Base URL of the API (https://…; http:// only for loopback). For LogicalDOC, the web
-    /// application's URL, e.g. https://dms.example.com/logicaldoc.
+    /// Base URL of the API (https://…; http:// only for loopback, unless
+    /// --allow-insecure-http). For LogicalDOC, the web application's URL, e.g.
+    /// https://dms.example.com/logicaldoc.
     #[arg(long, value_name = "URL")]
     pub endpoint: String,
+    /// Accept a plain http:// endpoint that is not loopback. INSECURE: the token, password or
+    /// API key, the session and every file's content cross the network unencrypted, readable
+    /// and changeable by anyone on the path. Only for a network you trust.
+    #[arg(long)]
+    pub allow_insecure_http: bool,
     /// LogicalDOC: the user name (with --password-file or DOCSFS_PASSWORD).
     #[arg(long, value_name = "NAME", conflicts_with_all = ["token_file", "admin_key_file"])]
     pub user: Option<String>,
@@ -135,14 +142,14 @@ fn logicaldoc_credentials(args: &MountArgs) -> anyhow::Result<LogicalDocAuth> {
 
 /// Where a LogicalDOC mount keeps its recycle-bin record: one folder per server and identity
 /// (the user, or a digest of the API key), so that mounts of other accounts never mix.
-fn trash_dir(cache: &Path, endpoint: &str, auth: &LogicalDocAuth) -> PathBuf {
+fn trash_dir(cache: &Path, endpoint: &str, auth: &LogicalDocAuth, insecure: bool) -> PathBuf {
     use sha2::{Digest, Sha256};
     let who = match auth {
         LogicalDocAuth::Password { user, .. } => format!("user:{}", user.trim()),
         LogicalDocAuth::ApiKey(key) => format!("key:{}", hex::encode(Sha256::digest(key))),
     };
     // The endpoint as it will be used (`https://Host:443/x/` is `https://host/x`).
-    let endpoint = crate::remote::http::endpoint_base(endpoint)
+    let endpoint = http::endpoint_base_with(endpoint, insecure)
         .unwrap_or_else(|_| endpoint.trim_end_matches('/').to_owned());
     let digest = Sha256::digest(format!("{endpoint}\n{who}"));
     cache.join("logicaldoc").join(&hex::encode(digest)[..24])
@@ -207,7 +214,21 @@ pub fn default_cache_dir() -> PathBuf {
     std::env::temp_dir().join(format!("docsfs-{}", unsafe { libc::geteuid() }))
 }
 
+/// Checks the endpoint before anything else (no secret is read, nothing is sent), and warns
+/// when plain http to another machine was allowed.
+fn check_endpoint(args: &MountArgs) -> anyhow::Result<()> {
+    let base = http::endpoint_base_with(&args.endpoint, args.allow_insecure_http)?;
+    if !http::is_secure(&base) {
+        tracing::warn!(
+            endpoint = %base,
+            "--allow-insecure-http: credentials and content go to this endpoint unencrypted"
+        );
+    }
+    Ok(())
+}
+
 pub async fn mount(args: MountArgs) -> anyhow::Result<()> {
+    check_endpoint(&args)?;
     if !args.mountpoint.is_dir() {
         bail!(
             "mountpoint {} does not exist or is not a directory",
@@ -222,6 +243,7 @@ pub async fn mount(args: MountArgs) -> anyhow::Result<()> {
                 auth: credentials(&args)?,
                 timeout,
                 region: args.region.clone(),
+                allow_insecure_http: args.allow_insecure_http,
             };
             serve(Arc::new(WorkDocsRemote::new(config)?), &args).await
         }
@@ -230,11 +252,18 @@ pub async fn mount(args: MountArgs) -> anyhow::Result<()> {
                 bail!("--token-file and --admin-key-file are WorkDocs credentials");
             }
             let auth = logicaldoc_credentials(&args)?;
+            let trash = trash_dir(
+                &cache_dir(&args),
+                &args.endpoint,
+                &auth,
+                args.allow_insecure_http,
+            );
             let config = LogicalDocConfig {
                 endpoint: args.endpoint.clone(),
-                trash_dir: Some(trash_dir(&cache_dir(&args), &args.endpoint, &auth)),
+                trash_dir: Some(trash),
                 auth,
                 timeout,
+                allow_insecure_http: args.allow_insecure_http,
             };
             serve(Arc::new(LogicalDocRemote::new(config)?), &args).await
         }
@@ -251,9 +280,32 @@ async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()
         allow_other: args.allow_other,
         fs_name: format!("docsfs:{}", args.endpoint),
     };
+    // Uploads a killed daemon left in this cache folder are finished before anything is served.
+    let recovered = core.recover().await;
+    if recovered.failed > 0 {
+        tracing::warn!(
+            failed = recovered.failed,
+            "some pending uploads of an earlier run failed again; `docsfs status` lists them"
+        );
+    }
     let core = Arc::new(core);
     core.start_lookahead(args.lookahead);
+    // Resolved before mounting: afterwards the path would be asked of the mount itself.
+    let mountpoint = std::fs::canonicalize(&args.mountpoint).unwrap_or(args.mountpoint.clone());
     let mounted = crate::mount::mount(core, tokio::runtime::Handle::current(), &opts)?;
+    let registration = super::status::Registration {
+        pid: std::process::id(),
+        mountpoint,
+        endpoint: args.endpoint.clone(),
+        backend: format!("{:?}", args.backend).to_lowercase(),
+    };
+    let _registered = match super::status::register(&cache_dir(args), &registration) {
+        Ok(guard) => Some(guard),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot register the mount for `docsfs status`");
+            None
+        }
+    };
     tracing::info!(mountpoint = %args.mountpoint.display(), "mounted");
     report_ready(Ok(()));
     serve_until_done(mounted).await
@@ -344,4 +396,55 @@ pub fn report_ready(result: Result<(), String>) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: MountArgs,
+    }
+
+    fn args(endpoint: &str, extra: &[&str]) -> MountArgs {
+        let mut argv = vec!["mount", "--endpoint", endpoint];
+        argv.extend_from_slice(extra);
+        argv.push("/mnt");
+        Cli::try_parse_from(argv).unwrap().args
+    }
+
+    #[test]
+    fn plain_http_to_another_host_needs_the_flag() {
+        let refused = check_endpoint(&args("http://10.0.0.7:8080", &[])).unwrap_err();
+        let shown = format!("{refused:#}");
+        assert!(shown.contains("--allow-insecure-http"), "{shown}");
+        assert!(shown.contains("unencrypted"), "{shown}");
+        let allowed = args("http://10.0.0.7:8080", &["--allow-insecure-http"]);
+        assert!(allowed.allow_insecure_http);
+        check_endpoint(&allowed).unwrap();
+        // Loopback and https need no flag; the flag excuses nothing but plain http.
+        check_endpoint(&args("http://127.0.0.1:8080", &[])).unwrap();
+        check_endpoint(&args("https://dms.example.com/logicaldoc", &[])).unwrap();
+        let with_password = args("http://u:hunter2@10.0.0.7", &["--allow-insecure-http"]);
+        let refused = format!("{:#}", check_endpoint(&with_password).unwrap_err());
+        assert!(
+            refused.contains("credentials") && !refused.contains("hunter2"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn the_bin_record_of_an_allowed_plain_endpoint_uses_its_canonical_form() {
+        let auth = LogicalDocAuth::Password {
+            user: "alice".into(),
+            password: "pw".into(),
+        };
+        let cache = Path::new("/c");
+        let a = trash_dir(cache, "http://DMS.lan:80/ld/", &auth, true);
+        let b = trash_dir(cache, "http://dms.lan/ld", &auth, true);
+        assert_eq!(a, b);
+    }
 }

@@ -21,6 +21,10 @@ pub struct OpenFile {
     pub writable: bool,
     /// Something was written (or truncated) through this handle: its `flush` uploads.
     pub wrote: std::sync::atomic::AtomicBool,
+    /// The processes (lock owners) that wrote through it, when the kernel names them (direct
+    /// writes do): a `flush` from another one — a child closing a descriptor it inherited at
+    /// `fork`, as every `exec` does — must not upload a file still being written.
+    pub writers: std::sync::Mutex<Vec<u64>>,
     /// Reads of the store's version (`None` for a file the store does not have yet).
     prefetcher: Mutex<Option<Prefetcher>>,
 }
@@ -81,6 +85,7 @@ impl<R: Remote> Fs<R> {
             keep_cache,
             writable,
             wrote: Default::default(),
+            writers: Default::default(),
             prefetcher: Mutex::new(prefetcher),
         });
         self.files.lock().expect("file lock").insert(fh, open);
@@ -95,6 +100,7 @@ impl<R: Remote> Fs<R> {
             keep_cache: true,
             writable: true,
             wrote: Default::default(),
+            writers: Default::default(),
             prefetcher: Mutex::new(None),
         });
         self.files.lock().expect("file lock").insert(fh, open);

@@ -221,9 +221,12 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         data: &[u8],
         _write_flags: fuser::WriteFlags,
         _flags: OpenFlags,
-        _lock_owner: Option<fuser::LockOwner>,
+        lock_owner: Option<fuser::LockOwner>,
         reply: ReplyWrite,
     ) {
+        if let Some(owner) = lock_owner {
+            self.core.note_writer(fh.0, owner.0);
+        }
         // The common case (the spool holds the file) is a pwrite, done here without a copy.
         match self.core.write_now(fh.0, offset, data) {
             Some(Ok(n)) => return reply.written(n),
@@ -449,13 +452,13 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         _req: &Request,
         _ino: INodeNo,
         fh: FileHandle,
-        _lock_owner: fuser::LockOwner,
+        lock_owner: fuser::LockOwner,
         reply: ReplyEmpty,
     ) {
         // Every `close` flushes: a written file is uploaded before `close` returns.
         let core = self.core.clone();
         self.rt.spawn(async move {
-            match core.flush(fh.0).await {
+            match core.flush(fh.0, lock_owner.0).await {
                 Ok(()) => reply.ok(),
                 Err(e) => reply.error(fail(&e)),
             }

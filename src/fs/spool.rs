@@ -1,7 +1,7 @@
 //! The disk spool: where written files are buffered until they are uploaded, so no file is ever
 //! held in RAM whatever its size. One spool file per written inode, created `0600` in a `0700`
 //! directory under `--cache-dir`. A file whose upload failed stays on disk (with a `.json`
-//! sidecar saying where it was going) so no acknowledged byte is lost.
+//! journal entry saying where it was going, `journal.rs`) so no acknowledged byte is lost.
 //!
 //! Uploaded spool files are not deleted but reused (up to a byte budget): overwriting pages the
 //! kernel already has is several times cheaper than filling new ones, which dominates large
@@ -208,17 +208,21 @@ impl SpoolFile {
     }
 
     fn sidecar(&self) -> PathBuf {
-        self.path.with_extension("json")
+        super::journal::entry_path(&self.path)
     }
 
-    /// After a failed upload: a sidecar says where the data was going, and the data (cut to
-    /// its size) is synced, so it survives the daemon.
-    pub fn describe(&mut self, description: &serde_json::Value) {
-        let text = serde_json::to_vec_pretty(description).unwrap_or_default();
-        if let Err(e) = std::fs::write(self.sidecar(), text) {
-            tracing::warn!(path = %self.path.display(), error = %e, "could not write a spool sidecar");
-        }
+    /// Before an upload: the journal entry saying where the data goes (see `journal.rs`).
+    pub fn journal(&mut self, entry: &super::journal::Entry) {
         let _ = self.trim();
+        if let Err(e) = super::journal::write(&self.path, entry) {
+            tracing::warn!(path = %self.path.display(), error = %e, "could not write a journal entry");
+        }
+    }
+
+    /// After a failed upload: the entry says so (with the error), and the data (cut to its
+    /// size) is synced, so it survives the daemon and the machine.
+    pub fn keep_failed(&mut self, entry: &super::journal::Entry) {
+        self.journal(entry);
         let _ = self.file.sync_all();
         tracing::error!(
             path = %self.path.display(),
@@ -326,7 +330,15 @@ mod tests {
         assert_eq!(second.read_at(0, 4096).unwrap(), vec![0u8; 1500]);
         // Kept after a failure: cut to its content on disk.
         second.set_len(3).unwrap();
-        second.describe(&serde_json::json!({}));
+        let up = crate::remote::Upload {
+            target: crate::remote::UploadTarget::NewVersion { doc: "d1".into() },
+            path: path.clone(),
+            size: 3,
+            modified: std::time::SystemTime::now(),
+            created: None,
+        };
+        second.keep_failed(&crate::fs::journal::Entry::new("f", &up, false));
+        assert_eq!(super::super::journal::entries(dir.path()).len(), 1);
         assert_eq!(std::fs::read(&path).unwrap(), vec![0u8; 3]);
         second.remove();
         drop(spool);

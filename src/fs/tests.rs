@@ -5,6 +5,7 @@
 
 mod cache;
 mod calls;
+mod journal;
 mod links;
 mod model;
 mod names;

@@ -6,6 +6,7 @@
 use std::time::SystemTime;
 
 use super::inode::{Ino, Origin};
+use super::journal;
 use super::write::{Spooled, to_millis};
 use super::{Fs, FsError, FsResult, names};
 use crate::remote::{NodeKind, Remote, RemoteId, Upload, UploadTarget};
@@ -52,6 +53,9 @@ impl<R: Remote> Fs<R> {
             modified: mtime,
             created: i.node.as_ref().map(|n| n.ctime),
         };
+        // The content is complete now: a crash from here on is finished by the next mount.
+        let mut entry = journal::Entry::new(&i.name, &up, d.mtime_set);
+        spool.journal(&entry);
         match self.upload_and_stamp(&up, d.mtime_set).await {
             Ok(node) => {
                 d.dirty = false;
@@ -64,12 +68,9 @@ impl<R: Remote> Fs<R> {
             }
             Err(e) => {
                 if let Some(spool) = d.spool.as_mut() {
-                    spool.describe(&serde_json::json!({
-                        "name": i.name,
-                        "target": format!("{:?}", up.target),
-                        "size": size,
-                        "error": e.to_string(),
-                    }));
+                    entry.state = journal::State::Failed;
+                    entry.error = Some(e.to_string());
+                    spool.keep_failed(&entry);
                 }
                 Err(e)
             }

@@ -101,12 +101,22 @@ impl<R: Remote> Fs<R> {
             .clone()
     }
 
-    /// Registers a handle open for writing on `ino`; with `truncate`, the content becomes empty.
-    pub(super) async fn open_for_write(&self, ino: Ino, truncate: bool) -> FsResult<()> {
-        let state = self.write_state_or_new(ino);
+    /// The write state of `ino` (made if missing) with one more writer, counted under the
+    /// map's lock: [`Fs::drop_if_idle`] checks the count under it too, so a handle being opened
+    /// while the last one is released either keeps the state or finds none and makes a new one,
+    /// never joins a state that is being dropped (its writes would find no state: EBADF).
+    fn join_writers(&self, ino: Ino) -> Arc<WriteState> {
+        let mut writes = self.writes.lock().expect("write lock");
+        let state = writes.entry(ino).or_insert_with(WriteState::new).clone();
         state
             .writers
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        state
+    }
+
+    /// Registers a handle open for writing on `ino`; with `truncate`, the content becomes empty.
+    pub(super) async fn open_for_write(&self, ino: Ino, truncate: bool) -> FsResult<()> {
+        let state = self.join_writers(ino);
         if truncate {
             let mut d = state.data.lock().await;
             let was = if d.spool.is_some() {
@@ -133,10 +143,7 @@ impl<R: Remote> Fs<R> {
 
     /// A new local file's state: empty, dirty (so `close` creates it at the store).
     pub(super) fn start_new_file(&self, ino: Ino) -> FsResult<()> {
-        let state = self.write_state_or_new(ino);
-        state
-            .writers
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let state = self.join_writers(ino);
         let mut d = state
             .data
             .try_lock()
@@ -338,12 +345,26 @@ impl<R: Remote> Fs<R> {
     /// handle wrote to it. A handle that has not written yet leaves the upload to a later
     /// `close` or to `release` — shells and `dd` open a file, duplicate the descriptor and close
     /// the original before writing, which must not make an empty version.
-    pub async fn flush(&self, fh: u64) -> FsResult<()> {
+    pub async fn flush(&self, fh: u64, owner: u64) -> FsResult<()> {
         let open = self.open_file(fh)?;
         if !open.wrote.load(std::sync::atomic::Ordering::SeqCst) {
             return Ok(());
         }
+        let writers = open.writers.lock().expect("writers lock").clone();
+        if !writers.is_empty() && !writers.contains(&owner) {
+            return Ok(());
+        }
         self.sync_file(fh).await
+    }
+
+    /// Records that process `owner` (a lock owner, as the kernel names it) writes through `fh`.
+    pub fn note_writer(&self, fh: u64, owner: u64) {
+        if let Ok(open) = self.open_file(fh) {
+            let mut writers = open.writers.lock().expect("writers lock");
+            if !writers.contains(&owner) {
+                writers.push(owner);
+            }
+        }
     }
 
     /// A writer handle closed: a dirty file nobody writes any more is uploaded (a file created
@@ -369,10 +390,14 @@ impl<R: Remote> Fs<R> {
 
     async fn drop_if_idle(&self, ino: Ino, state: &Arc<WriteState>) {
         let mut d = state.data.lock().await;
-        if d.dirty || state.writers.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+        if d.dirty {
             return;
         }
         let mut writes = self.writes.lock().expect("write lock");
+        // Under the map's lock, where writers join (`join_writers`).
+        if state.writers.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            return;
+        }
         if writes.get(&ino).is_some_and(|s| Arc::ptr_eq(s, state)) {
             writes.remove(&ino);
         }

@@ -1,7 +1,8 @@
 //! HTTP plumbing every backend client shares: the time budget of a call ([`Deadline`]), the
 //! retry loop with exponential backoff and jitter ([`with_retries`]), `reqwest` errors as
 //! [`RemoteError::Network`] without URLs (a URL may be a capability), ranged downloads as
-//! streams of chunks, and the endpoint checks made before any traffic (TLS unless loopback).
+//! streams of chunks, and the endpoint checks made before any traffic (TLS unless loopback or
+//! `--allow-insecure-http`).
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -137,6 +138,24 @@ pub fn network(what: &str, e: reqwest::Error) -> RemoteError {
     RemoteError::Network(msg)
 }
 
+/// Whether a request that failed with `e` cannot have been acted on: the connection was never
+/// made, or the server closed it before taking the whole request (`EPIPE` on a write — as a
+/// server or proxy does that answers 429/503 without reading the body). Such a request may be
+/// sent again even when a repetition would not be harmless.
+pub fn unsent(e: &reqwest::Error) -> bool {
+    if e.is_connect() {
+        return true;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::BrokenPipe;
+        }
+        source = s.source();
+    }
+    false
+}
+
 /// What a 500 from a download server means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServerErrors {
@@ -227,9 +246,49 @@ pub async fn open(
         if expect == 0 {
             return Attempt::Done(Opened::Empty);
         }
-        Attempt::Done(Opened::Stream(body(resp, skip, expect, idle)))
+        let resume = Resume {
+            request: request(),
+            next: start,
+            tries: RESUMES,
+        };
+        Attempt::Done(Opened::Stream(body(resp, skip, expect, idle, resume)))
     })
     .await
+}
+
+/// How many times one download picks up again where its connection broke.
+const RESUMES: u32 = 3;
+
+/// How a download whose connection breaks goes on: the same request (URL and credentials), for
+/// the bytes not received yet.
+struct Resume {
+    /// The request as `open` was given it, without its range.
+    request: reqwest::RequestBuilder,
+    /// The offset of the next byte wanted.
+    next: u64,
+    /// Resumptions left.
+    tries: u32,
+}
+
+impl Resume {
+    /// Requests the `left` bytes from `next` on; the new body and how much of it to skip, or
+    /// `None` if the answer is not those bytes (the caller then reports the original failure).
+    async fn reopen(&mut self, left: u64, idle: Duration) -> Option<(Chunks, u64)> {
+        self.tries -= 1;
+        tokio::time::sleep(FIRST_BACKOFF).await;
+        let range = format!("bytes={}-{}", self.next, self.next + left - 1);
+        let req = self.request.try_clone()?.header(RANGE, range);
+        let resp = tokio::time::timeout(idle, req.send()).await.ok()?.ok()?;
+        let skip = match resp.status() {
+            StatusCode::PARTIAL_CONTENT => match content_range(resp.headers()) {
+                Some((first, _)) if first == self.next => 0,
+                _ => return None,
+            },
+            StatusCode::OK => self.next,
+            _ => return None,
+        };
+        Some((Box::pin(resp.bytes_stream()), skip))
+    }
 }
 
 fn protocol(what: &str) -> RemoteError {
@@ -256,17 +315,26 @@ struct Body {
     left: u64,
     idle: Duration,
     done: bool,
+    resume: Resume,
 }
 
-/// The response body after skipping `skip` bytes, `expect` bytes long; ends with an error if
-/// the connection breaks, stalls for `idle`, or ends early.
-fn body(resp: reqwest::Response, skip: u64, expect: u64, idle: Duration) -> ByteStream {
+/// The response body after skipping `skip` bytes, `expect` bytes long. When the connection
+/// breaks, stalls for `idle` or ends early, the rest is asked for again (up to [`RESUMES`]
+/// times, through `resume`); then the stream ends with the error.
+fn body(
+    resp: reqwest::Response,
+    skip: u64,
+    expect: u64,
+    idle: Duration,
+    resume: Resume,
+) -> ByteStream {
     let state = Body {
         chunks: Box::pin(resp.bytes_stream()),
         skip,
         left: expect,
         idle,
         done: false,
+        resume,
     };
     Box::pin(futures_util::stream::unfold(state, |mut s| async move {
         while !s.done && s.left > 0 {
@@ -274,12 +342,19 @@ fn body(resp: reqwest::Response, skip: u64, expect: u64, idle: Duration) -> Byte
             let mut chunk = match next {
                 Ok(Some(Ok(chunk))) => chunk,
                 failed => {
-                    s.done = true;
                     let e = match failed {
                         Err(_) => RemoteError::Timeout(s.idle),
                         Ok(Some(Err(e))) => network(OP, e),
                         _ => RemoteError::Network(format!("{OP}: the content ended early")),
                     };
+                    if s.resume.tries > 0 {
+                        tracing::debug!(error = %e, at = s.resume.next, "download broke off; resuming");
+                        if let Some((chunks, skip)) = s.resume.reopen(s.left, s.idle).await {
+                            (s.chunks, s.skip) = (chunks, skip);
+                            continue;
+                        }
+                    }
+                    s.done = true;
                     return Some((Err(e), s));
                 }
             };
@@ -289,6 +364,7 @@ fn body(resp: reqwest::Response, skip: u64, expect: u64, idle: Duration) -> Byte
             chunk.truncate(s.left.min(chunk.len() as u64) as usize);
             if !chunk.is_empty() {
                 s.left -= chunk.len() as u64;
+                s.resume.next += chunk.len() as u64;
                 return Some((Ok(chunk), s));
             }
         }
@@ -296,8 +372,19 @@ fn body(resp: reqwest::Response, skip: u64, expect: u64, idle: Duration) -> Byte
     }))
 }
 
-/// A validated endpoint: its canonical form without a trailing `/`, or why it is refused.
+/// A validated endpoint: its canonical form without a trailing `/`, or why it is refused. Plain
+/// http is accepted for loopback hosts only (see [`endpoint_base_with`]).
 pub fn endpoint_base(endpoint: &str) -> Result<String, EndpointError> {
+    endpoint_base_with(endpoint, false)
+}
+
+/// [`endpoint_base`]; with `allow_insecure_http` (`docsfs mount --allow-insecure-http`), plain
+/// http to any host is accepted too — credentials, sessions and content then travel
+/// unencrypted, which only a network the user trusts makes acceptable.
+pub fn endpoint_base_with(
+    endpoint: &str,
+    allow_insecure_http: bool,
+) -> Result<String, EndpointError> {
     let bad = |why| EndpointError::Invalid(redacted(endpoint), why);
     let url = Url::parse(endpoint.trim()).map_err(|_| bad("not an absolute URL"))?;
     if !url.username().is_empty() || url.password().is_some() {
@@ -308,20 +395,25 @@ pub fn endpoint_base(endpoint: &str) -> Result<String, EndpointError> {
     }
     match url.scheme() {
         "https" => {}
-        "http" if is_loopback(&url) => {}
+        "http" if is_loopback(&url) || allow_insecure_http => {}
         "http" => return Err(EndpointError::Insecure(redacted(endpoint))),
         _ => return Err(bad("the scheme must be https or http")),
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+/// The name of the `docsfs mount` flag that lets plain http through, for messages.
+pub const ALLOW_INSECURE_HTTP_FLAG: &str = "--allow-insecure-http";
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EndpointError {
     #[error("invalid endpoint {0:?}: {1}")]
     Invalid(String, &'static str),
     #[error(
-        "endpoint {0:?} uses plain http to a host that is not loopback; use https (http is \
-         accepted for 127.0.0.0/8, ::1 and localhost only)"
+        "endpoint {0:?} uses plain http to a host that is not loopback, which would send \
+         credentials and content unencrypted; use https, or pass {ALLOW_INSECURE_HTTP_FLAG} if \
+         the network to it is trusted (http is always accepted for 127.0.0.0/8, ::1 and \
+         localhost)"
     )]
     Insecure(String),
 }
@@ -342,6 +434,44 @@ pub fn redacted(endpoint: &str) -> String {
 pub fn is_secure(url: &str) -> bool {
     Url::parse(url)
         .is_ok_and(|u| u.scheme() == "https" || (u.scheme() == "http" && is_loopback(&u)))
+}
+
+/// Which of the URLs a server hands out (signed download and upload URLs, each a capability)
+/// a client uses: https; http to a loopback host; and, only when the endpoint itself was let
+/// through with `--allow-insecure-http` as plain http, plain http to its own host (any port). A
+/// plain-http URL to any other host is refused: the user trusted the path to one host, not
+/// wherever a server's answer points.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServerUrls {
+    /// The endpoint's host, when plain http to it is allowed.
+    plain_host: Option<String>,
+}
+
+impl ServerUrls {
+    /// The rule for a client of `endpoint_base` (as [`endpoint_base_with`] returned it).
+    pub fn new(endpoint_base: &str, allow_insecure_http: bool) -> Self {
+        let plain_host = allow_insecure_http
+            .then(|| Url::parse(endpoint_base).ok())
+            .flatten()
+            .filter(|u| u.scheme() == "http")
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        Self { plain_host }
+    }
+
+    /// Whether `url` may be used.
+    pub fn allows(&self, url: &str) -> bool {
+        if is_secure(url) {
+            return true;
+        }
+        let Ok(u) = Url::parse(url) else {
+            return false;
+        };
+        u.scheme() == "http"
+            && self
+                .plain_host
+                .as_deref()
+                .is_some_and(|h| u.host_str().is_some_and(|x| x.eq_ignore_ascii_case(h)))
+    }
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -374,6 +504,69 @@ mod tests {
         assert!(!e.to_string().contains("hunter2"), "{e}");
         assert_eq!(redacted("https://a:b@h/p@q"), "https://…@h/p@q");
         assert_eq!(redacted("https://h/x"), "https://h/x");
+    }
+
+    #[test]
+    fn plain_http_to_another_host_needs_the_flag() {
+        for endpoint in ["http://10.1.2.3:8080/", "http://dms.example.com/logicaldoc"] {
+            let refused = endpoint_base(endpoint).unwrap_err();
+            assert!(matches!(refused, EndpointError::Insecure(_)), "{refused}");
+            let shown = refused.to_string();
+            assert!(shown.contains(ALLOW_INSECURE_HTTP_FLAG), "{shown}");
+            assert_eq!(endpoint_base_with(endpoint, false), Err(refused));
+            let base = endpoint_base_with(endpoint, true).unwrap();
+            assert_eq!(base, endpoint.trim_end_matches('/'));
+        }
+        // The flag lets plain http through, nothing else.
+        for bad in [
+            "ftp://x",
+            "https://u:p@x",
+            "http://u:p@10.0.0.1",
+            "http://x/?a=1",
+        ] {
+            let e = endpoint_base_with(bad, true).unwrap_err();
+            assert!(matches!(e, EndpointError::Invalid(..)), "{bad}: {e}");
+            assert!(!e.to_string().contains(":p@"), "{e}");
+        }
+        // The refusal never shows credentials either.
+        let e = endpoint_base("http://10.0.0.1/x").unwrap_err().to_string();
+        assert!(e.contains("\"http://10.0.0.1/x\""), "{e}");
+    }
+
+    #[test]
+    fn server_urls_follow_the_endpoint_rule() {
+        let strict = ServerUrls::new("http://10.1.2.3:8080", false);
+        let relaxed = ServerUrls::new("http://10.1.2.3:8080", true);
+        for both in [
+            "https://s3.example.com/b/k?X-Amz-Signature=x",
+            "http://127.0.0.1:9/blobs/v",
+            "http://[::1]/blobs/v",
+            "http://localhost:1/blobs/v",
+        ] {
+            assert!(strict.allows(both) && relaxed.allows(both), "{both}");
+        }
+        // Plain http to the endpoint's host (any port): only with the flag.
+        for same_host in ["http://10.1.2.3:8080/blobs/v?s=1", "http://10.1.2.3:9000/b"] {
+            assert!(!strict.allows(same_host), "{same_host}");
+            assert!(relaxed.allows(same_host), "{same_host}");
+        }
+        // Plain http elsewhere, other schemes and garbage: never.
+        for never in [
+            "http://10.1.2.4:8080/blobs/v",
+            "http://evil.example.com/blobs/v",
+            "ftp://10.1.2.3/x",
+            "not a url",
+            "",
+        ] {
+            assert!(!strict.allows(never) && !relaxed.allows(never), "{never}");
+        }
+        // A host name compares case-insensitively; the default allows no plain http at all.
+        let named = ServerUrls::new("http://DMS.lan", true);
+        assert!(named.allows("http://dms.LAN:8080/download"));
+        assert!(!ServerUrls::default().allows("http://dms.lan/x"));
+        // An https endpoint with the flag still gives no plain http to its host.
+        let tls = ServerUrls::new("https://dms.lan", true);
+        assert!(!tls.allows("http://dms.lan/x"));
     }
 
     #[test]

@@ -85,7 +85,7 @@ impl LogicalDocRemote {
     /// Checks the configuration, opens the recycle-bin record and sets up the HTTP client;
     /// sends nothing.
     pub fn new(config: LogicalDocConfig) -> Result<Self, ConfigError> {
-        let base = http::endpoint_base(&config.endpoint)?;
+        let base = http::endpoint_base_with(&config.endpoint, config.allow_insecure_http)?;
         if config.timeout.is_zero() {
             return Err(ConfigError::Timeout);
         }

@@ -63,6 +63,8 @@ pub struct WorkDocsRemote {
     admin_root: Option<String>,
     identity: OnceCell<Identity>,
     urls: UrlCache,
+    /// Which signed content and upload URLs the server's answers may hand out.
+    server_urls: http::ServerUrls,
     /// Documents this client created, with the mtime labels it gave them since: their labels
     /// are known, so recording an mtime needs no GetDocument (`writes.rs`).
     created: std::sync::Mutex<lru::LruCache<RemoteId, CreatedDoc>>,
@@ -90,7 +92,7 @@ impl std::fmt::Debug for WorkDocsRemote {
 impl WorkDocsRemote {
     /// Checks the configuration and sets up the HTTP client; sends nothing.
     pub fn new(config: WorkDocsConfig) -> Result<Self, ConfigError> {
-        let base = config::endpoint_base(&config.endpoint)?;
+        let (base, server_urls) = config::endpoint_base(&config)?;
         if config.timeout.is_zero() {
             return Err(ConfigError::Timeout);
         }
@@ -123,6 +125,7 @@ impl WorkDocsRemote {
             admin_root,
             identity: OnceCell::new(),
             urls: UrlCache::default(),
+            server_urls,
             created: std::sync::Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(CREATED_REMEMBERED).expect("non-zero"),
             )),
@@ -229,11 +232,13 @@ impl WorkDocsRemote {
         let url = sources
             .remove("ORIGINAL")
             .ok_or_else(|| wire::protocol(OP, "no Source.ORIGINAL"))?;
-        // The URL is a capability: TLS unless it stays on this machine.
-        if !config::is_secure(&url) {
+        // The URL is a capability: TLS unless it stays on this machine (or, with
+        // --allow-insecure-http, goes to the endpoint's own host).
+        if !self.server_urls.allows(&url) {
             return Err(wire::protocol(
                 OP,
-                "Source.ORIGINAL is neither https nor loopback",
+                "Source.ORIGINAL is neither https nor loopback (nor plain http to the endpoint's \
+                 host with --allow-insecure-http)",
             ));
         }
         Ok(Source {

@@ -106,9 +106,16 @@ pub async fn inject(State(faults): State<Arc<Faults>>, req: Request, next: Next)
 }
 
 /// Sends the head and about half of the body, then fails the body so the connection drops.
-/// Streams: a large download is cut without being held in memory.
+/// Streams: a large download is cut without being held in memory. A short answer is not flushed
+/// before its body fails, so its client gets no answer at all: a connection lost after the
+/// server acted. An answer without a body (204), which could not be cut, is dropped so too: it
+/// becomes a 200 whose empty body fails.
 fn cut_off(resp: Response) -> Response {
-    let (parts, body) = resp.into_parts();
+    let (mut parts, body) = resp.into_parts();
+    if matches!(parts.status.as_u16(), 204 | 304) {
+        parts.status = http::StatusCode::OK;
+        parts.headers.remove(http::header::CONTENT_LENGTH);
+    }
     let budget = http_body::Body::size_hint(&body).exact().unwrap_or(0) / 2;
     let state = (body.into_data_stream(), budget, false);
     let stream = futures_util::stream::unfold(state, |(mut data, left, failed)| async move {

@@ -165,6 +165,25 @@ impl Api {
             .unwrap_or_default()
     }
 
+    /// The bytes of a document's latest version, through its content URL.
+    pub fn content(&self, doc: &str) -> Vec<u8> {
+        let d = self.call("GET", &format!("/api/v1/documents/{doc}"), None);
+        let version = d["Metadata"]["LatestVersionMetadata"]["Id"]
+            .as_str()
+            .unwrap();
+        let path = format!("/api/v1/documents/{doc}/versions/{version}?fields=SOURCE");
+        let v = self.call("GET", &path, None);
+        let url = v["Metadata"]["Source"]["ORIGINAL"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        block(async {
+            let resp = reqwest::get(url).await.unwrap();
+            assert!(resp.status().is_success(), "download: {}", resp.status());
+            resp.bytes().await.unwrap().to_vec()
+        })
+    }
+
     /// Requests the server has answered, per operation.
     pub fn stats(&self) -> Value {
         block(async {

@@ -181,3 +181,46 @@ test_both!(fn an_unanswered_request_fails_within_the_timeout(backend) {
         }
     }
 });
+
+/// `docsfs mount` through `backend` at `endpoint` with a 0600 secret, as alice; returns the
+/// exit code and stderr. Nothing may be mounted.
+fn mount_refused(backend: Backend, endpoint: &str, extra: &[&str], mountpoint: bool) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = secret_file(dir.path(), "secret", ALICE);
+    let mnt = dir.path().join("mnt");
+    if mountpoint {
+        std::fs::create_dir(&mnt).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_docsfs"))
+        .arg("mount")
+        .args(backend.mount_args(endpoint, user_of(ALICE), &secret))
+        .args(extra)
+        .arg("--cache-dir")
+        .arg(dir.path().join("cache"))
+        .arg(&mnt)
+        .output()
+        .unwrap();
+    assert!(!is_mounted(&mnt));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+test_both!(fn plain_http_to_another_host_is_refused_without_the_flag(backend) {
+    // Refused before any traffic: nothing listens there, and nothing may be sent there.
+    let started = Instant::now();
+    let err = mount_refused(backend, "http://10.255.0.1:8080/app", &[], true);
+    assert!(started.elapsed() < Duration::from_secs(5), "{err}");
+    assert!(err.contains("plain http"), "{err}");
+    assert!(err.contains("--allow-insecure-http"), "{err}");
+    assert!(!err.contains("cannot reach"), "{err}");
+    // With the flag the endpoint passes the check: what stops this mount is the missing
+    // mountpoint, checked before any traffic too.
+    let err = mount_refused(
+        backend,
+        "http://10.255.0.1:8080/app",
+        &["--allow-insecure-http"],
+        false,
+    );
+    assert!(err.contains("mountpoint"), "{err}");
+    assert!(!err.contains("plain http"), "{err}");
+});

@@ -201,6 +201,43 @@ impl Mount {
         std::fs::read_to_string(self.dir.path().join("mount.log")).unwrap_or_default()
     }
 
+    /// SIGKILL, as a crash would: the daemon gets no chance to unmount or upload. The dead
+    /// mount stays in place (calls on it fail with ENOTCONN) until [`Mount::respawn`] or the
+    /// guard's drop detaches it — detaching it now would let later `open`s create files in the
+    /// directory underneath.
+    pub fn kill_hard(&mut self) {
+        let mut child = self.child.take().expect("running");
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Mounts again on the same mountpoint with the same cache folder (after [`Mount::kill_hard`]
+    /// or [`Mount::terminate`]); the log goes on in the same file.
+    pub fn respawn(&mut self, server: &Server, token: &str) {
+        assert!(self.child.is_none(), "still running");
+        if is_mounted(&self.path) {
+            let _ = Command::new("fusermount3")
+                .arg("-uz")
+                .arg(&self.path)
+                .status();
+        }
+        let mut cmd = mount_command(self.backend, server, token, self.dir.path());
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.path().join("mount.log"))
+            .unwrap();
+        let child = cmd
+            .arg(&self.path)
+            .args(["--log-level", "debug"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("spawn docsfs");
+        self.child = Some(child);
+        self.wait_mounted();
+    }
+
     /// SIGTERM; returns the exit status once the process is gone.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("running");

@@ -13,10 +13,14 @@ mod harness;
 mod api;
 mod calls;
 mod cli;
+mod crash;
 mod errors;
+mod faults;
+mod fsx;
 mod ld_api;
 mod logicaldoc;
 mod reads;
+mod security;
 mod tree;
 mod writes;
 

@@ -22,6 +22,7 @@ pub fn client(endpoint: &str, auth: LogicalDocAuth, trash: Option<&Path>) -> Log
         auth,
         timeout: Duration::from_secs(10),
         trash_dir: trash.map(Path::to_path_buf),
+        allow_insecure_http: false,
     })
     .expect("valid configuration")
 }

@@ -95,6 +95,7 @@ fn configurations_are_checked_before_any_traffic() {
             auth,
             timeout: Duration::from_secs(5),
             trash_dir: None,
+            allow_insecure_http: false,
         })
     };
     let insecure = make("http://dms.example.com/logicaldoc", password("a", "b"));

@@ -101,6 +101,7 @@ pub fn config(endpoint: &str, auth: WorkDocsAuth, timeout: Duration) -> WorkDocs
         auth,
         timeout,
         region: docsfs::sigv4::DEFAULT_REGION.into(),
+        allow_insecure_http: false,
     }
 }
 

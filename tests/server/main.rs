@@ -10,6 +10,7 @@ mod fixtures;
 mod harness;
 mod identity;
 mod import;
+mod isolation;
 mod ld_client;
 mod logicaldoc_acl;
 mod logicaldoc_aliases;

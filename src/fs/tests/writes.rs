@@ -409,7 +409,7 @@ async fn a_rename_during_the_upload_at_release_lands_under_the_new_name() {
     let fs = Arc::new(mount(&r, LONG).await);
     let (_, fh) = fs.create(ROOT, ".tmp.XXXX").await.unwrap();
     // Nothing written: the upload happens at release (as `touch` or an empty rsync file).
-    fs.flush(fh).await.unwrap();
+    fs.flush(fh, 1).await.unwrap();
     assert!(
         r.list_all(&Collection::Folder(r.root_id()))
             .unwrap()
@@ -457,4 +457,28 @@ async fn shared_with_me_is_a_fence_for_moves() {
     // Inside the shared folder, the role decides: a contributor may rename.
     fs.rename(p, "doc", p, "doc2", false).await.unwrap();
     assert_eq!(ls(&fs, "Shared with me/proj").await, ["doc2"]);
+}
+
+#[tokio::test]
+async fn a_flush_from_a_process_that_did_not_write_uploads_nothing() {
+    let r = MemoryRemote::new("alice");
+    let fs = mount(&r, LONG).await;
+    let (_, fh) = fs.create(ROOT, "half.txt").await.unwrap();
+    let (writer, child) = (7, 8);
+    fs.note_writer(fh, writer);
+    fs.write(fh, 0, b"first half ").await.unwrap();
+    // A child closing the descriptor it inherited (`exec`) must not store half a file.
+    fs.flush(fh, child).await.unwrap();
+    assert!(
+        r.list_all(&Collection::Folder(r.root_id()))
+            .unwrap()
+            .is_empty()
+    );
+    fs.note_writer(fh, writer);
+    fs.write(fh, 11, b"second half").await.unwrap();
+    fs.flush(fh, writer).await.unwrap();
+    let at_store = r.list_all(&Collection::Folder(r.root_id())).unwrap();
+    assert_eq!(r.content(&at_store[0].id), b"first half second half");
+    assert_eq!(r.version_count(&at_store[0].id), 1);
+    fs.release(fh).await;
 }

@@ -1,6 +1,6 @@
 //! What a LogicalDOC client is told (endpoint, credentials, time budget, where to keep its
 //! recycle-bin record) and the checks made before any traffic: TLS unless the endpoint is
-//! loopback, credentials that fit in a header. Owns the hand-written `Debug`s, so a password or
+//! loopback (or plain http was allowed), credentials that fit in a header. Owns the hand-written `Debug`s, so a password or
 //! API key cannot reach a log through `{:?}`.
 
 use std::fmt;
@@ -21,6 +21,10 @@ pub struct LogicalDocConfig {
     /// Folder for the durable record of what this client deleted (the recycle bin it shows);
     /// `None`: no recycle bin.
     pub trash_dir: Option<PathBuf>,
+    /// Accept a plain-http endpoint that is not loopback (`--allow-insecure-http`): the
+    /// password or API key, the session and the content travel unencrypted. (Downloads go to
+    /// the endpoint's own `/download`, so no other URL needs a rule.)
+    pub allow_insecure_http: bool,
 }
 
 /// The caller's credentials.
@@ -52,6 +56,7 @@ impl fmt::Debug for LogicalDocConfig {
             .field("auth", &self.auth)
             .field("timeout", &self.timeout)
             .field("trash_dir", &self.trash_dir)
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .finish()
     }
 }

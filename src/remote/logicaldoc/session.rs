@@ -293,7 +293,7 @@ impl Session {
             let req = build(&self.http).header(credential.name.clone(), credential.value.clone());
             let resp = match req.send().await {
                 Ok(r) => r,
-                Err(e) if idempotent || e.is_connect() => {
+                Err(e) if idempotent || http::unsent(&e) => {
                     return Attempt::Retry(network(op, e), None);
                 }
                 Err(e) => return Attempt::Fail(network(op, e)),

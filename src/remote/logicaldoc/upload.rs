@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::multipart::{Form, Part};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{LogicalDocRemote, json, number, wire};
 use crate::remote::file_body::{MIN_RATE, check_file, exactly, local};
@@ -104,7 +104,14 @@ impl LogicalDocRemote {
         if let Some(e) = failed_locally(&failure) {
             return Err(e);
         }
-        let v = super::parse_json(OP, &sent?)?;
+        let v = match sent {
+            Ok(answer) => super::parse_json(OP, &answer)?,
+            // The answer was lost after the request went out: the server may have made the
+            // document. It is not sent again (that would store a `name(1)` copy); it is looked
+            // for.
+            Err(e) if e.is_transient() => self.created_anyway(parent, name, up).await.ok_or(e)?,
+            Err(e) => return Err(e),
+        };
         let mut node = wire::document(OP, &v)?;
         if node.name != name {
             // The name was taken (by an item this mount had not seen): undo the copy.
@@ -127,6 +134,37 @@ impl LogicalDocRemote {
             None => {}
         }
         Ok(node)
+    }
+
+    /// After a `document/create` whose answer was lost: the document it made, if it made one —
+    /// named `name` in `parent`, of the size sent, and tagged with this upload's mtime (to the
+    /// nanosecond, which no other upload carries).
+    async fn created_anyway(&self, parent: &str, name: &str, up: &Upload) -> Option<Value> {
+        let tag = labels::mtime_label(up.modified, FIRST_VERSION)?;
+        let path = format!(
+            "document/listDocuments?folderId={}&fileName={}",
+            number(parent).ok()?,
+            super::enc(name)
+        );
+        let listed = self.get_json("document/listDocuments", &path).await.ok()?;
+        for item in json::items(&listed) {
+            if json::string(item, "fileName").as_deref() != Some(name) {
+                continue;
+            }
+            let Some(id) = json::int(item, "id") else {
+                continue;
+            };
+            let doc = self.document(&id.to_string()).await.ok()?;
+            let size = json::int(&doc, "fileSize").and_then(|s| u64::try_from(s).ok());
+            if size == Some(up.size) && json::strings(&doc, "tags").contains(&tag) {
+                tracing::info!(
+                    doc = id,
+                    "document/create: the answer was lost, but the document was made"
+                );
+                return Some(doc);
+            }
+        }
+        None
     }
 
     /// Whether a document of folder `parent` other than `except` is named `name` (LogicalDOC

@@ -50,7 +50,15 @@ impl LogicalDocRemote {
                     .header(CONTENT_TYPE, "application/json")
                     .body(body.clone())
             })
-            .await?;
+            .await;
+        let answer = match answer {
+            Ok(answer) => answer,
+            // The answer was lost after the request went out: the folder may have been made.
+            // Not sent again (a second one fails on the name); a folder of that name there now
+            // is taken to be it — the one the caller asked for either way.
+            Err(e) if e.is_transient() => return self.child_folder(parent, name).await.ok_or(e),
+            Err(e) => return Err(e),
+        };
         let v = super::parse_json(OP, &answer)?;
         let node =
             wire::folder(OP, &v)?.ok_or_else(|| wire::protocol(OP, "the answer is the root"))?;
@@ -61,6 +69,42 @@ impl LogicalDocRemote {
             ));
         }
         Ok(node)
+    }
+
+    /// The folder (not an alias) named `name` in folder `parent`, if there is one.
+    async fn child_folder(&self, parent: &RemoteId, name: &str) -> Option<Node> {
+        const OP: &str = "folder/listChildren";
+        let path = format!("folder/listChildren?folderId={}", number(parent).ok()?);
+        let listed = self.get_json(OP, &path).await.ok()?;
+        let found = json::items(&listed).into_iter().find_map(|item| {
+            let node = wire::folder(OP, item).ok()??;
+            (node.name == name && wire::alias_target(item).is_none()).then_some(node)
+        })?;
+        tracing::info!(folder = %found.id, "folder/create: the answer was lost, but the folder was made");
+        Some(found)
+    }
+
+    /// [`LogicalDocRemote::put`] of a change to document `id` that can be read back: when the
+    /// answer is lost after the request went out, the document is read again, and the change
+    /// counts as made if `done` holds for it (it is not sent again: a second move or rename
+    /// fails where the first worked).
+    async fn put_verified(
+        &self,
+        op: &'static str,
+        path: &str,
+        id: &RemoteId,
+        done: impl Fn(&Value) -> bool,
+    ) -> Result<(), RemoteError> {
+        match self.put(op, path).await {
+            Err(e) if e.is_transient() => match self.document(id).await {
+                Ok(now) if done(&now) => {
+                    tracing::info!(op, doc = %id, "the answer was lost, but the change was made");
+                    Ok(())
+                }
+                _ => Err(e),
+            },
+            other => other,
+        }
     }
 
     pub(super) async fn relocate_item(
@@ -97,12 +141,16 @@ impl LogicalDocRemote {
                     }
                 }
                 if let Some(parent) = &to.parent {
-                    let path = format!("document/move?docId={n}&folderId={}", number(parent)?);
-                    self.put("document/move", &path).await?;
+                    let folder = number(parent)?;
+                    let path = format!("document/move?docId={n}&folderId={folder}");
+                    let moved = |d: &Value| json::int(d, "folderId") == Some(folder);
+                    self.put_verified("document/move", &path, id, moved).await?;
                 }
                 if to.name.is_some() {
                     let path = format!("document/rename?docId={n}&name={}", enc(&wanted));
-                    self.put("document/rename", &path).await?;
+                    let renamed = |d: &Value| json::string(d, "fileName") == Some(wanted.clone());
+                    self.put_verified("document/rename", &path, id, renamed)
+                        .await?;
                 }
                 let actual = self.file_name(id).await?;
                 if actual == wanted {

@@ -1,6 +1,6 @@
 //! What a WorkDocs client is told (endpoint, credentials, time budget, region) and the checks
-//! made before any traffic: TLS unless the endpoint is loopback, credentials that fit in a
-//! header. Owns the hand-written `Debug`s, so secrets cannot reach a log through `{:?}`.
+//! made before any traffic: TLS unless the endpoint is loopback (or plain http was allowed),
+//! credentials that fit in a header. Owns the hand-written `Debug`s, so secrets cannot reach a log through `{:?}`.
 
 use std::fmt;
 use std::time::Duration;
@@ -20,6 +20,9 @@ pub struct WorkDocsConfig {
     pub timeout: Duration,
     /// SigV4 region (admin mode); empty means [`crate::sigv4::DEFAULT_REGION`].
     pub region: String,
+    /// Accept a plain-http endpoint that is not loopback, and signed content URLs in plain http
+    /// to the same host (`--allow-insecure-http`): the token and content travel unencrypted.
+    pub allow_insecure_http: bool,
 }
 
 /// The caller's credentials.
@@ -58,6 +61,7 @@ impl fmt::Debug for WorkDocsConfig {
             .field("auth", &self.auth)
             .field("timeout", &self.timeout)
             .field("region", &self.region)
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .finish()
     }
 }
@@ -78,12 +82,12 @@ pub enum ConfigError {
 }
 
 /// A validated endpoint: its canonical form without a trailing `/`, so that the URL signed is
-/// byte for byte the URL sent.
-pub fn endpoint_base(endpoint: &str) -> Result<String, ConfigError> {
-    Ok(http::endpoint_base(endpoint)?)
+/// byte for byte the URL sent; with the rule for the URLs its answers hand out.
+pub fn endpoint_base(config: &WorkDocsConfig) -> Result<(String, http::ServerUrls), ConfigError> {
+    let base = http::endpoint_base_with(&config.endpoint, config.allow_insecure_http)?;
+    let urls = http::ServerUrls::new(&base, config.allow_insecure_http);
+    Ok((base, urls))
 }
-
-pub use http::is_secure;
 
 /// The `Authentication` header value of a token, marked sensitive so that `http` and `reqwest`
 /// keep it out of their own `Debug` output.

@@ -1,10 +1,10 @@
 //! Getting an answer out of the WorkDocs API: authentication of each request (the
 //! `Authentication` token, or a SigV4 signature over the method, URL and JSON body in admin
 //! mode), the time budget of a call, and retries with exponential backoff and jitter for
-//! throttling, server failures, broken connections and hung attempts — only those a POST cannot
-//! have been acted on, for a POST. Content transfers share the retry loop ([`with_retries`]) but
-//! not the credentials. Logs name the operation, the method and the path, never a query string,
-//! a header or a body.
+//! throttling, server failures, broken connections and hung attempts — for a POST whose
+//! repetition is not harmless, only those it cannot have been acted on. Content transfers share
+//! the retry loop ([`with_retries`]) but not the credentials. Logs name the operation, the
+//! method and the path, never a query string, a header or a body.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -16,7 +16,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use super::errors::WireError;
 use super::wire;
 use crate::remote::RemoteError;
-use crate::remote::http::{Attempt, Deadline, network, with_retries_if};
+use crate::remote::http::{Attempt, Deadline, network, unsent, with_retries_if};
 use crate::sigv4::{self, AccessKey};
 
 /// An API answer larger than this is refused (a 999-item listing is about 1 MiB).
@@ -98,9 +98,9 @@ impl Transport {
     /// Sends `method target` (path and query, already percent-encoded) with an optional JSON
     /// body as operation `op`, within the configured timeout, and returns the answer's body.
     /// GET, PUT, PATCH and DELETE are retried on throttling, server failures, broken
-    /// connections and hung attempts. POST is not idempotent (a second CreateFolder or
-    /// InitiateDocumentVersionUpload would make a second item), so it is retried only when it
-    /// cannot have been acted on: the connection failed, or the answer was 429 or 503.
+    /// connections and hung attempts. POST is not idempotent (a second CreateFolder would make
+    /// a second folder, or fail where the first worked), so it is retried only when it cannot
+    /// have been acted on: the connection failed, or the answer was 429 or 503.
     pub async fn send(
         &self,
         op: &'static str,
@@ -108,10 +108,37 @@ impl Transport {
         target: &str,
         body: Option<serde_json::Value>,
     ) -> Result<Bytes, RemoteError> {
+        let idempotent = method != Method::POST;
+        self.send_as(op, method, target, body, idempotent).await
+    }
+
+    /// POSTs `body` to `target` as operation `op` and parses the JSON answer, retried like a
+    /// PUT: for a POST whose repetition is harmless. InitiateDocumentVersionUpload is one: what
+    /// it makes is an INITIALIZED version, which lists nowhere, holds no name and becomes a
+    /// version only when activated (idempotent), so a lost answer is worth another try.
+    pub async fn post_resendable<T: serde::de::DeserializeOwned>(
+        &self,
+        op: &'static str,
+        target: &str,
+        body: serde_json::Value,
+    ) -> Result<T, RemoteError> {
+        let answer = self
+            .send_as(op, Method::POST, target, Some(body), true)
+            .await?;
+        wire::parse(op, &answer)
+    }
+
+    async fn send_as(
+        &self,
+        op: &'static str,
+        method: Method,
+        target: &str,
+        body: Option<serde_json::Value>,
+        idempotent: bool,
+    ) -> Result<Bytes, RemoteError> {
         let url = format!("{}{target}", self.base);
         let path = target.split('?').next().unwrap_or(target);
         let body = body.map(|b| Bytes::from(b.to_string()));
-        let idempotent = method != Method::POST;
         let request = Request {
             op,
             method: &method,
@@ -154,7 +181,7 @@ impl Transport {
         let mut resp = match req.send().await {
             Ok(r) => r,
             // A POST that failed after it may have reached the server is not sent again.
-            Err(e) if r.idempotent || e.is_connect() => {
+            Err(e) if r.idempotent || unsent(&e) => {
                 return Attempt::Retry(network(op, e), None);
             }
             Err(e) => return Attempt::Fail(network(op, e)),

@@ -14,8 +14,9 @@ use reqwest::header::HeaderMap;
 use serde_json::json;
 
 use super::put::{self, Target};
-use super::{WorkDocsRemote, config, enc, wire};
+use super::{WorkDocsRemote, enc, wire};
 use crate::clock;
+use crate::remote::http;
 use crate::remote::{Node, NodeKind, RemoteError, Upload, UploadTarget};
 
 const INITIATE: &str = "InitiateDocumentVersionUpload";
@@ -85,9 +86,11 @@ impl WorkDocsRemote {
             }
             UploadTarget::NewVersion { doc } => body["Id"] = json!(doc),
         }
+        // Sent again if its answer is lost: the orphan a first attempt may leave is an
+        // INITIALIZED version no listing shows and no name check counts.
         let answer: wire::InitiateUpload = self
             .transport
-            .call(INITIATE, Method::POST, "/api/v1/documents", Some(body))
+            .post_resendable(INITIATE, "/api/v1/documents", body)
             .await?;
         let doc = answer.metadata;
         let version = doc
@@ -118,7 +121,13 @@ impl WorkDocsRemote {
                 link: None,
             },
         };
-        match fill(&mut started, up, doc, answer.upload_metadata) {
+        match fill(
+            &mut started,
+            up,
+            doc,
+            answer.upload_metadata,
+            &self.server_urls,
+        ) {
             Ok(()) => Ok(started),
             Err(Unusable(what)) => {
                 self.abandon(&started).await;
@@ -198,14 +207,16 @@ fn fill(
     up: &Upload,
     doc: wire::Document,
     upload: Option<wire::UploadMetadata>,
+    server_urls: &http::ServerUrls,
 ) -> Result<(), Unusable> {
     let upload = upload.ok_or(Unusable("missing UploadMetadata"))?;
     let url = upload
         .upload_url
         .ok_or(Unusable("missing UploadMetadata.UploadUrl"))?;
-    if !config::is_secure(&url) {
+    if !server_urls.allows(&url) {
         return Err(Unusable(
-            "UploadMetadata.UploadUrl is neither https nor loopback",
+            "UploadMetadata.UploadUrl is neither https nor loopback (nor plain http to the \
+             endpoint's host with --allow-insecure-http)",
         ));
     }
     s.to.url = url;

@@ -49,11 +49,38 @@ impl WorkDocsRemote {
     ) -> Result<Node, RemoteError> {
         const OP: &str = "CreateFolder";
         let body = json!({ "Name": name, "ParentFolderId": parent });
-        let answer: wire::GetFolder = self
+        let answer: Result<wire::GetFolder, _> = self
             .transport
             .call(OP, Method::POST, "/api/v1/folders", Some(body))
-            .await?;
-        answer.metadata.into_node(OP, false)
+            .await;
+        match answer {
+            Ok(answer) => answer.metadata.into_node(OP, false),
+            // The answer was lost after the request went out: the folder may have been made.
+            // Not sent again (a second one fails on the name); a folder of that name there now
+            // is taken to be it — the one the caller asked for either way.
+            Err(e) if e.is_transient() => self.child_folder(parent, name).await.ok_or(e),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The folder named `name` in folder `parent`, if there is one.
+    async fn child_folder(&self, parent: &RemoteId, name: &str) -> Option<Node> {
+        let mut marker: Option<String> = None;
+        loop {
+            let page = self
+                .folder_page(parent, marker.as_deref(), false)
+                .await
+                .ok()?;
+            let found = page
+                .items
+                .into_iter()
+                .find(|n| n.kind == NodeKind::Folder && n.name == name);
+            if let Some(found) = found {
+                tracing::info!(folder = %found.id, "CreateFolder: the answer was lost, but the folder was made");
+                return Some(found);
+            }
+            marker = Some(page.next_marker?);
+        }
     }
 
     /// UpdateFolder / UpdateDocument with `body`.

@@ -1,0 +1,198 @@
+//! `docsfs status [MOUNTPOINT]`: what a cache folder holds for the mounts that use it — the
+//! live mounts (each registers itself in `<cache>/mounts/<pid>.json` while it runs), the
+//! uploads in flight, waiting for a dead daemon's successor, or failed (from the journal, see
+//! `fs/journal.rs`), and the spool's size. Reads files only; talks to no server.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+use crate::fs::journal::{self, State};
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Only this mount (and the uploads its cache folder holds).
+    pub mountpoint: Option<PathBuf>,
+    /// The cache folder the mounts use (as given to `docsfs mount --cache-dir`).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What a running mount writes about itself.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Registration {
+    pub pid: u32,
+    pub mountpoint: PathBuf,
+    pub endpoint: String,
+    pub backend: String,
+}
+
+fn mounts_dir(cache: &Path) -> PathBuf {
+    cache.join("mounts")
+}
+
+/// Registers this process's mount; the returned guard removes the file when dropped.
+pub fn register(cache: &Path, reg: &Registration) -> std::io::Result<RegistrationGuard> {
+    use std::os::unix::fs::DirBuilderExt;
+    let dir = mounts_dir(cache);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)?;
+    let path = dir.join(format!("{}.json", reg.pid));
+    std::fs::write(&path, serde_json::to_vec_pretty(reg).expect("plain data"))?;
+    Ok(RegistrationGuard(path))
+}
+
+pub struct RegistrationGuard(PathBuf);
+
+impl Drop for RegistrationGuard {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[derive(Serialize)]
+struct Upload {
+    file: String,
+    target: String,
+    bytes: u64,
+    state: &'static str,
+    pid: u32,
+    error: Option<String>,
+    spool: PathBuf,
+}
+
+#[derive(Serialize)]
+struct Report {
+    cache_dir: PathBuf,
+    mounts: Vec<Registration>,
+    uploads: Vec<Upload>,
+    spool_files: u64,
+    spool_bytes: u64,
+}
+
+fn live_mounts(cache: &Path) -> Vec<Registration> {
+    let Ok(dir) = std::fs::read_dir(mounts_dir(cache)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Registration> = dir
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path()).ok())
+        .filter_map(|b| serde_json::from_slice::<Registration>(&b).ok())
+        .filter(|r| journal::other_process_alive(r.pid) || r.pid == std::process::id())
+        .collect();
+    out.sort_by_key(|r| r.pid);
+    out
+}
+
+fn report(cache: &Path, only: Option<&Path>) -> anyhow::Result<Report> {
+    let mut mounts = live_mounts(cache);
+    let wanted_pid = match only {
+        Some(mp) => {
+            let mp = std::fs::canonicalize(mp).unwrap_or_else(|_| mp.to_owned());
+            let found = mounts.iter().find(|r| r.mountpoint == mp).cloned();
+            let found = found.with_context(|| {
+                format!(
+                    "no running docsfs mount of {} uses {}",
+                    mp.display(),
+                    cache.display()
+                )
+            })?;
+            mounts.retain(|r| r.pid == found.pid);
+            Some(found.pid)
+        }
+        None => None,
+    };
+    let spool_dir = cache.join("spool");
+    let mut uploads = Vec::new();
+    for (spool, e) in journal::entries(&spool_dir) {
+        let alive = journal::other_process_alive(e.pid) || e.pid == std::process::id();
+        // A mount's own uploads, and those no live daemon owns (its successor's to finish).
+        if wanted_pid.is_some_and(|p| p != e.pid && alive) {
+            continue;
+        }
+        let state = match (e.state, alive) {
+            (State::Failed, _) => "failed",
+            (State::InFlight, true) => "in flight",
+            (State::InFlight, false) => "pending (its daemon is gone; the next mount sends it)",
+        };
+        let target = match &e.target {
+            journal::Target::NewDocument { parent, name } => {
+                format!("new document {name:?} in folder {parent}")
+            }
+            journal::Target::NewVersion { doc } => format!("new version of document {doc}"),
+        };
+        uploads.push(Upload {
+            file: e.name.clone(),
+            target,
+            bytes: e.size,
+            state,
+            pid: e.pid,
+            error: e.error.clone(),
+            spool,
+        });
+    }
+    let (mut spool_files, mut spool_bytes) = (0, 0);
+    if let Ok(dir) = std::fs::read_dir(&spool_dir) {
+        for e in dir.flatten() {
+            let is_data = e.path().extension().is_none();
+            if let (true, Ok(meta)) = (is_data, e.metadata()) {
+                spool_files += 1;
+                spool_bytes += meta.len();
+            }
+        }
+    }
+    Ok(Report {
+        cache_dir: cache.to_owned(),
+        mounts,
+        uploads,
+        spool_files,
+        spool_bytes,
+    })
+}
+
+pub fn status(args: StatusArgs) -> anyhow::Result<()> {
+    let cache = args
+        .cache_dir
+        .clone()
+        .unwrap_or_else(super::mount::default_cache_dir);
+    let r = report(&cache, args.mountpoint.as_deref())?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    println!("cache folder: {}", r.cache_dir.display());
+    if r.mounts.is_empty() {
+        println!("mounts: none running");
+    }
+    for m in &r.mounts {
+        println!(
+            "mount: {} ({} {}, pid {})",
+            m.mountpoint.display(),
+            m.backend,
+            m.endpoint,
+            m.pid
+        );
+    }
+    println!("spool: {} files, {} bytes", r.spool_files, r.spool_bytes);
+    if r.uploads.is_empty() {
+        println!("uploads: none pending");
+    }
+    for u in &r.uploads {
+        println!(
+            "upload: {} — {} bytes, {} — {}",
+            u.file, u.bytes, u.target, u.state
+        );
+        if let Some(e) = &u.error {
+            println!("  error: {e}");
+        }
+        println!("  data: {}", u.spool.display());
+    }
+    Ok(())
+}
