@@ -34,7 +34,7 @@ enum Answer {
     Failure(String),
 }
 
-impl Answer {
+impl IntoResponse for Answer {
     fn into_response(self) -> Response {
         match self {
             Answer::Document(d) => wire::json(&WsDocument::of(&d)),
@@ -44,18 +44,6 @@ impl Answer {
             Answer::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
             Answer::Failure(message) => wire::failure(&message),
         }
-    }
-}
-
-/// Runs `f` for the caller in one store transaction (it may assign ids, hence a write one).
-async fn answer<F>(ld: &LdState, caller: LdCaller, f: F) -> Response
-where
-    F: FnOnce(&Connection, &UserRow) -> Result<Answer, ApiError> + Send + 'static,
-{
-    let user = caller.user;
-    match ld.app.store.tx(move |c| f(c, &user)).await {
-        Ok(a) => a.into_response(),
-        Err(e) => wire::store_failure(&e),
     }
 }
 
@@ -94,7 +82,7 @@ where
         Ok(id) => id,
         Err(e) => return e.into(),
     };
-    answer(ld, caller, move |c, user| {
+    wire::in_transaction(ld, caller, move |c, user| {
         Ok(match folder_documents(c, user, folder_id)? {
             Ok(list) => then(list, &params),
             Err(message) => Answer::Failure(message),
@@ -179,7 +167,7 @@ where
         Ok(id) => id,
         Err(e) => return e.into(),
     };
-    answer(ld, caller, move |c, user| {
+    wire::in_transaction(ld, caller, move |c, user| {
         match doc_tree::resolve(c, user, id)? {
             Some((d, role)) => then(c, d, role),
             None => Ok(missing(id)),
@@ -220,7 +208,7 @@ pub async fn get_documents(
             Err(_) => return wire::not_found_now(),
         }
     }
-    answer(&ld, caller, move |c, user| {
+    wire::in_transaction(&ld, caller, move |c, user| {
         let mut out = Vec::new();
         for id in ids {
             if let Some((d, _)) = doc_tree::resolve(c, user, id)? {

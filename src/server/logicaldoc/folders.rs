@@ -6,7 +6,7 @@
 
 use axum::Extension;
 use axum::extract::{RawQuery, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use rusqlite::Connection;
 
 use super::caller::LdCaller;
@@ -30,7 +30,7 @@ enum Answer {
     Failure(String),
 }
 
-impl Answer {
+impl IntoResponse for Answer {
     fn into_response(self) -> Response {
         match self {
             Answer::Folder(f) => wire::json(&WsFolder::of(&f)),
@@ -40,18 +40,6 @@ impl Answer {
             Answer::Nothing => wire::no_content(),
             Answer::Failure(message) => wire::failure(&message),
         }
-    }
-}
-
-/// Runs `f` for the caller in one store transaction (it may assign ids, hence a write one).
-async fn answer<F>(ld: &LdState, caller: LdCaller, f: F) -> Response
-where
-    F: FnOnce(&Connection, &UserRow) -> Result<Answer, ApiError> + Send + 'static,
-{
-    let user = caller.user;
-    match ld.app.store.tx(move |c| f(c, &user)).await {
-        Ok(a) => a.into_response(),
-        Err(e) => wire::store_failure(&e),
     }
 }
 
@@ -82,7 +70,7 @@ where
         Ok(id) => id,
         Err(e) => return e.into(),
     };
-    answer(ld, caller, move |c, user| match visible(c, user, id)? {
+    wire::in_transaction(ld, caller, move |c, user| match visible(c, user, id)? {
         Some((f, role)) => then(c, user, f, role, &params),
         None => Ok(denied("READ", id)),
     })
@@ -99,7 +87,7 @@ pub async fn get_default_workspace(
     State(ld): State<LdState>,
     Extension(caller): Extension<LdCaller>,
 ) -> Response {
-    answer(&ld, caller, |c, user| {
+    wire::in_transaction(&ld, caller, |c, user| {
         Ok(match tree::resolve(c, user, DEFAULT_WORKSPACE)? {
             Some(f) => Answer::Folder(f),
             None => denied("READ", DEFAULT_WORKSPACE),
@@ -113,7 +101,7 @@ pub async fn list_workspaces(
     State(ld): State<LdState>,
     Extension(caller): Extension<LdCaller>,
 ) -> Response {
-    answer(&ld, caller, |c, user| {
+    wire::in_transaction(&ld, caller, |c, user| {
         Ok(Answer::Folders(tree::workspaces(c, user)?))
     })
     .await
@@ -177,7 +165,7 @@ pub async fn find_by_path(
     let path = Params::parse(raw.as_deref())
         .string("path")
         .unwrap_or_default();
-    answer(&ld, caller, move |c, user| {
+    wire::in_transaction(&ld, caller, move |c, user| {
         Ok(match tree::find_by_path(c, user, &path)? {
             Some(f) => Answer::Folder(f),
             None => Answer::Nothing,
@@ -210,7 +198,7 @@ async fn check(
         Ok(id) => id,
         Err(e) => return e.into(),
     };
-    answer(ld, caller, move |c, user| {
+    wire::in_transaction(ld, caller, move |c, user| {
         let granted = match (visible(c, user, id)?, permission) {
             (Some((_, role)), Some(name)) => permissions::granted(role, &name).unwrap_or(false),
             _ => false,

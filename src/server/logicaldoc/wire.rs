@@ -58,6 +58,26 @@ pub fn failure(message: &str) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, headers, body).into_response()
 }
 
+/// Runs `f` for the caller in one store transaction (it may assign ids, hence a write one) and
+/// answers what it decided; a store failure is a 500.
+pub async fn in_transaction<A, F>(
+    ld: &super::LdState,
+    caller: super::caller::LdCaller,
+    f: F,
+) -> Response
+where
+    A: IntoResponse + Send + 'static,
+    F: FnOnce(&rusqlite::Connection, &crate::server::store::rows::UserRow) -> Result<A, ApiError>
+        + Send
+        + 'static,
+{
+    let user = caller.user;
+    match ld.app.store.tx(move |c| f(c, &user)).await {
+        Ok(a) => a.into_response(),
+        Err(e) => store_failure(&e),
+    }
+}
+
 /// A store failure while serving a LogicalDOC call: logged, answered as a 500.
 pub fn store_failure(e: &ApiError) -> Response {
     tracing::error!(error = %e, "LogicalDOC call failed");
