@@ -125,3 +125,34 @@ async fn error_pages_and_refused_sessions_fail_by_name() {
         .unwrap_err();
     assert!(matches!(e, RemoteError::NotFound(_)), "{e:?}");
 }
+
+#[tokio::test]
+async fn a_throttled_call_waits_as_long_as_retry_after_says() {
+    let calls = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = calls.clone();
+    let addr = stub(move |_method, target, _head| {
+        let path = target.split('?').next().unwrap_or("").to_owned();
+        if path == "/services/rest/folder/getRootFolder" {
+            let mut c = seen.lock().unwrap();
+            c.push(std::time::Instant::now());
+            if c.len() == 1 {
+                return (503, "retry-after: 2\r\n".into(), b"busy".to_vec());
+            }
+            return json(r#"{"id":5,"name":"/","parentId":5,"type":1}"#);
+        }
+        match path.as_str() {
+            "/services/rest/auth/login" => (200, String::new(), b"11111111-2222".to_vec()),
+            _ => (404, String::new(), Vec::new()),
+        }
+    })
+    .await;
+    let r = client(&format!("http://{addr}"), password("alice", "pw"), None);
+    assert_eq!(r.roots().await.expect("roots after the wait").root, "5");
+    let c = calls.lock().unwrap();
+    assert_eq!(c.len(), 2);
+    assert!(
+        c[1] - c[0] >= Duration::from_secs(2),
+        "retried after {:?}, before Retry-After",
+        c[1] - c[0]
+    );
+}

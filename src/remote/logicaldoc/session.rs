@@ -300,6 +300,7 @@ impl Session {
             };
             let status = resp.status();
             tracing::debug!(op, status = status.as_u16(), "API answer");
+            let retry_after = http::retry_after(resp.headers());
             let refused = matches!(status.as_u16(), 401 | 429 | 503);
             let body = match read_body(op, resp).await {
                 Ok(b) => b,
@@ -318,7 +319,7 @@ impl Session {
             }
             match errors::from_answer(op, status, &body) {
                 e @ RemoteError::Unavailable { .. } if idempotent || refused => {
-                    Attempt::Retry(e, None)
+                    Attempt::Retry(e, retry_after)
                 }
                 e => Attempt::Fail(e),
             }
