@@ -120,12 +120,20 @@ pub fn entry_path(spool: &Path) -> PathBuf {
     spool.with_extension("json")
 }
 
-/// Writes `entry` for spool file `spool`, replacing any earlier one atomically.
+/// Writes `entry` for spool file `spool`, replacing any earlier one atomically and durably (the
+/// entry and its folder are synced: it survives the machine, not only the daemon).
 pub fn write(spool: &Path, entry: &Entry) -> std::io::Result<()> {
+    use std::io::Write;
     let path = entry_path(spool);
     let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(entry).expect("plain data"))?;
-    std::fs::rename(&tmp, &path)
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(&serde_json::to_vec_pretty(entry).expect("plain data"))?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 /// Every readable entry in spool folder `dir`, with its spool file.

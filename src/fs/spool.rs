@@ -214,6 +214,10 @@ impl SpoolFile {
     /// Before an upload: the journal entry saying where the data goes (see `journal.rs`).
     pub fn journal(&mut self, entry: &super::journal::Entry) {
         let _ = self.trim();
+        // The data first: an entry must never point at bytes a machine crash could lose.
+        if let Err(e) = self.file.sync_data() {
+            tracing::warn!(path = %self.path.display(), error = %e, "could not sync a spool file");
+        }
         if let Err(e) = super::journal::write(&self.path, entry) {
             tracing::warn!(path = %self.path.display(), error = %e, "could not write a journal entry");
         }
