@@ -4,6 +4,7 @@
 //! through a [`Remote`], caches what it learns for `--metadata-ttl`, and streams reads with
 //! read-ahead. Tests drive it directly against the in-memory remote.
 
+pub mod changes;
 pub mod dir;
 pub mod errno;
 pub mod file;
@@ -287,22 +288,43 @@ impl<R: Remote> Fs<R> {
         let reserved = self.reserved_entries(dir);
         // Check and replace under one hold of the lock, so concurrent callers share one listing.
         let mut listings = self.listings.lock().expect("listing lock");
-        if let Some(l) = listings.get(&dir) {
-            if l.started.elapsed() < self.config.metadata_ttl {
+        let old = listings.get(&dir).cloned();
+        if let Some(l) = &old {
+            let stale = l.state.try_lock().is_ok_and(|s| s.stale);
+            // While the store cannot be reached, what is cached is the best there is.
+            if (l.started.elapsed() < self.config.metadata_ttl && !stale) || self.remote.offline() {
                 return Ok(l.clone());
             }
         }
-        let fresh = Listing::new(dir, collection, &reserved);
+        let fresh = Listing::replacing(dir, collection, &reserved, old.as_ref());
         listings.put(dir, fresh.clone());
         Ok(fresh)
     }
 
     /// Fetches the next page of `listing` into `state` and records its items as inodes.
     async fn fetch_page(&self, listing: &Listing, state: &mut dir::ListingState) -> FsResult<()> {
-        let page = self
+        let page = match self
             .remote
             .list(&listing.collection, state.marker.as_deref())
-            .await?;
+            .await
+        {
+            Ok(page) => page,
+            Err(e) if e.is_transient() && state.marker.is_none() && state.fallback.is_some() => {
+                let old = state.fallback.take().expect("checked");
+                let old = old.state.lock().await;
+                tracing::debug!(dir = listing.dir, error = %e, "showing the folder as last listed");
+                for (name, ino) in &old.entries {
+                    if old.names.get(name) == Some(ino) {
+                        state.push(name.clone(), *ino);
+                    }
+                }
+                state.complete = true;
+                state.stale = true;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        state.fallback = None;
         let parent_role = self.inode(listing.dir)?.role;
         for node in page.items {
             let role = self.role_for(listing, &node, parent_role).await?;
@@ -395,7 +417,7 @@ impl<R: Remote> Fs<R> {
     /// Attributes, refreshed through the parent's listing when older than the TTL.
     pub async fn getattr(&self, ino: Ino) -> FsResult<Stat> {
         let i = self.inode(ino)?;
-        if i.node.is_some() && i.fetched.elapsed() >= self.config.metadata_ttl {
+        if i.node.is_some() && (i.expired || i.fetched.elapsed() >= self.config.metadata_ttl) {
             let asked = std::time::Instant::now();
             if self.find(i.parent, &i.name).await? != Some(ino) {
                 // Not under its old name: still there if the refreshed listing saw it (renamed
@@ -404,6 +426,8 @@ impl<R: Remote> Fs<R> {
                 if !seen {
                     return Err(FsError::NotFound);
                 }
+            } else if i.expired {
+                self.inodes.lock().expect("inode lock").touch(ino);
             }
         }
         let i = self.inode(ino)?;

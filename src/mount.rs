@@ -2,8 +2,11 @@
 //! a background thread, and unmounts cleanly when asked (signal, `docsfs` exiting) or notices
 //! when someone else unmounted it (`fusermount3 -u`, `umount`).
 
+mod watch;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use fuser::{Config, MountOption, Session, SessionACL, SessionUnmounter};
 use tokio::sync::oneshot;
@@ -20,6 +23,8 @@ pub struct MountOptions {
     pub allow_other: bool,
     /// What `mount` and `df` show as the source.
     pub fs_name: String,
+    /// How often other clients' changes are asked for (`None`: never; the TTL alone applies).
+    pub poll_interval: Option<Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,16 +67,21 @@ pub fn mount<R: Remote>(
         SessionACL::Owner
     };
     config.n_threads = Some(2);
-    let adapter = FuseAdapter::new(core, rt);
+    let adapter = FuseAdapter::new(core.clone(), rt.clone());
     let mut session = Session::new(adapter, &opts.mountpoint, &config)
         .map_err(|e| MountError::Fuse(opts.mountpoint.clone(), e))?;
     let unmounter = session.unmount_callable();
     raise_readahead(&opts.mountpoint);
+    let (stop_watch, watching) = tokio::sync::watch::channel(false);
+    watch::start(core, &rt, opts.poll_interval, session.notifier(), watching)
+        .map_err(|e| MountError::Fuse(opts.mountpoint.clone(), e))?;
     let (done, ended) = oneshot::channel();
     std::thread::Builder::new()
         .name("docsfs-fuse".into())
         .spawn(move || {
-            let _ = done.send(session.run());
+            let result = session.run();
+            let _ = stop_watch.send(true);
+            let _ = done.send(result);
         })
         .map_err(|e| MountError::Fuse(opts.mountpoint.clone(), e))?;
     Ok(Mounted {

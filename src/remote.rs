@@ -11,6 +11,7 @@ pub mod labels;
 pub mod logicaldoc;
 pub mod memory;
 pub mod model;
+pub mod reachability;
 pub mod workdocs;
 
 use std::future::Future;
@@ -22,7 +23,8 @@ use futures_util::Stream;
 
 pub use error::RemoteError;
 pub use model::{
-    Collection, Node, NodeKind, Page, Relocation, RemoteId, Role, Roots, Upload, UploadTarget,
+    Change, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page, Relocation, RemoteId, Role,
+    Roots, Upload, UploadTarget,
 };
 
 /// A stream of content bytes, in order.
@@ -102,4 +104,25 @@ pub trait Remote: Send + Sync + 'static {
         version: &str,
         mtime: std::time::SystemTime,
     ) -> impl Future<Output = Result<(), RemoteError>> + Send;
+
+    /// Changes at the store since `cursor`; with no cursor, just the cursor of "now" (the feed
+    /// starts there). `None`: the store has no change feed, and the core refreshes what it has
+    /// cached by listing it again instead.
+    fn changes(
+        &self,
+        cursor: Option<&FeedCursor>,
+    ) -> impl Future<Output = Result<Option<ChangeBatch>, RemoteError>> + Send {
+        let _ = cursor;
+        async { Ok(None) }
+    }
+
+    /// One cheap request that proves the store can be reached (used to reconnect).
+    fn probe(&self) -> impl Future<Output = Result<(), RemoteError>> + Send {
+        async { self.roots().await.map(|_| ()) }
+    }
+
+    /// Whether the store could not be reached lately ([`reachability::Reachable`]).
+    fn offline(&self) -> bool {
+        false
+    }
 }

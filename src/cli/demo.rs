@@ -95,6 +95,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         mountpoint: mountpoint.clone(),
         allow_other: false,
         fs_name: "docsfs-demo".into(),
+        poll_interval: Some(std::time::Duration::from_secs(30)),
     };
     let core = Arc::new(core);
     core.start_lookahead(8);

@@ -17,6 +17,7 @@ use clap::Args;
 use crate::fs::{Fs, FsConfig};
 use crate::mount::{MountOptions, Mounted};
 use crate::remote::logicaldoc::{LogicalDocAuth, LogicalDocConfig, LogicalDocRemote};
+use crate::remote::reachability::Reachable;
 use crate::remote::workdocs::{WorkDocsAuth, WorkDocsConfig, WorkDocsRemote};
 use crate::remote::{Remote, http};
 use crate::sigv4::{AccessKey, DEFAULT_REGION};
@@ -74,6 +75,10 @@ pub struct MountArgs {
     /// Seconds that listings and attributes are trusted before they are fetched again.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub metadata_ttl: u64,
+    /// Seconds between asks for other clients' changes (WorkDocs: the activity feed; LogicalDOC:
+    /// the most recently used folders listed again); 0: never, only the TTL applies.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub poll_interval: u64,
     /// Directory listings kept in the metadata cache.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub cache_entries: usize,
@@ -245,7 +250,11 @@ pub async fn mount(args: MountArgs) -> anyhow::Result<()> {
                 region: args.region.clone(),
                 allow_insecure_http: args.allow_insecure_http,
             };
-            serve(Arc::new(WorkDocsRemote::new(config)?), &args).await
+            serve(
+                Arc::new(Reachable::new(WorkDocsRemote::new(config)?)),
+                &args,
+            )
+            .await
         }
         Backend::Logicaldoc => {
             if args.token_file.is_some() || args.admin_key_file.is_some() {
@@ -265,7 +274,11 @@ pub async fn mount(args: MountArgs) -> anyhow::Result<()> {
                 timeout,
                 allow_insecure_http: args.allow_insecure_http,
             };
-            serve(Arc::new(LogicalDocRemote::new(config)?), &args).await
+            serve(
+                Arc::new(Reachable::new(LogicalDocRemote::new(config)?)),
+                &args,
+            )
+            .await
         }
     }
 }
@@ -279,6 +292,7 @@ async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()
         mountpoint: args.mountpoint.clone(),
         allow_other: args.allow_other,
         fs_name: format!("docsfs:{}", args.endpoint),
+        poll_interval: (args.poll_interval > 0).then(|| Duration::from_secs(args.poll_interval)),
     };
     // Uploads a killed daemon left in this cache folder are finished before anything is served.
     let recovered = core.recover().await;

@@ -32,11 +32,37 @@ pub struct ListingState {
     pub names: HashMap<String, Ino>,
     pub marker: Option<String>,
     pub complete: bool,
+    /// The generation this one replaced, while it may stand in for it: if the store cannot be
+    /// reached for this one's first page, the old contents are shown (see `Fs::fetch_page`).
+    pub fallback: Option<Arc<Listing>>,
+    /// Filled from the fallback, not from the store: replaced at the next access.
+    pub stale: bool,
 }
 
 impl Listing {
     pub fn new(dir: Ino, collection: Collection, reserved: &[(String, Ino)]) -> Arc<Self> {
-        let mut state = ListingState::default();
+        Self::replacing(dir, collection, reserved, None)
+    }
+
+    /// A new generation that may fall back on `old` (or on what `old` itself could fall back
+    /// on, so generations never chain).
+    pub fn replacing(
+        dir: Ino,
+        collection: Collection,
+        reserved: &[(String, Ino)],
+        old: Option<&Arc<Listing>>,
+    ) -> Arc<Self> {
+        let mut state = ListingState {
+            fallback: old.and_then(|old| {
+                let s = old.state.try_lock().ok()?;
+                if s.complete && !s.stale {
+                    Some(old.clone())
+                } else {
+                    s.fallback.clone()
+                }
+            }),
+            ..ListingState::default()
+        };
         for (name, ino) in reserved {
             state.entries.push((name.clone(), *ino));
             state.names.insert(name.clone(), *ino);

@@ -42,6 +42,8 @@ pub struct Inode {
     pub role: Role,
     /// When `node` was last confirmed by the store.
     pub fetched: Instant,
+    /// The store reported a change: `node` must be confirmed before it is trusted again.
+    pub expired: bool,
     pub lookups: u64,
     /// For a link: its target as shown (relative to the link's folder).
     pub link_target: Option<String>,
@@ -83,6 +85,7 @@ impl InodeTable {
             fetched: Instant::now(),
             lookups: 1,
             link_target: None,
+            expired: false,
         };
         Self {
             inodes: HashMap::from([(ROOT, root)]),
@@ -132,6 +135,7 @@ impl InodeTable {
             fetched: Instant::now(),
             lookups: 0,
             link_target: None,
+            expired: false,
         })
     }
 
@@ -150,6 +154,7 @@ impl InodeTable {
             fetched: now,
             lookups: 0,
             link_target: None,
+            expired: false,
         });
         let inode = self.inodes.get_mut(&ino).expect("allocated above");
         inode.kind = node.kind;
@@ -158,6 +163,7 @@ impl InodeTable {
         inode.role = role;
         inode.node = Some(node);
         inode.fetched = now;
+        inode.expired = false;
         self.refresh_link(ino);
         ino
     }
@@ -175,6 +181,7 @@ impl InodeTable {
             fetched: Instant::now(),
             lookups: 0,
             link_target: None,
+            expired: false,
         })
     }
 
@@ -200,6 +207,7 @@ impl InodeTable {
             i.kind = node.kind;
             i.node = Some(node);
             i.fetched = Instant::now();
+            i.expired = false;
         }
         displaced
     }
@@ -299,7 +307,24 @@ impl InodeTable {
     pub fn touch(&mut self, ino: Ino) {
         if let Some(i) = self.inodes.get_mut(&ino) {
             i.fetched = Instant::now();
+            i.expired = false;
         }
+    }
+
+    /// Marks what is known of the inode as out of date (the store reported a change).
+    pub fn expire(&mut self, ino: Ino) {
+        if let Some(i) = self.inodes.get_mut(&ino) {
+            i.expired = true;
+        }
+    }
+
+    /// Every inode that stands for something the store has.
+    pub fn remote_inodes(&self) -> Vec<Ino> {
+        self.inodes
+            .iter()
+            .filter(|(_, i)| matches!(i.origin, Origin::Remote(_)))
+            .map(|(&ino, _)| ino)
+            .collect()
     }
 
     pub fn add_lookups(&mut self, ino: Ino, n: u64) {

@@ -5,10 +5,12 @@
 
 mod cache;
 mod calls;
+mod changes;
 mod journal;
 mod links;
 mod model;
 mod names;
+mod offline;
 mod reads;
 mod roles;
 mod tree;

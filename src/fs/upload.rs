@@ -67,6 +67,7 @@ impl<R: Remote> Fs<R> {
                 Ok(())
             }
             Err(e) => {
+                d.retry_later = matches!(&e, FsError::Remote(r) if r.is_transient());
                 if let Some(spool) = d.spool.as_mut() {
                     entry.state = journal::State::Failed;
                     entry.error = Some(e.to_string());
@@ -115,5 +116,42 @@ impl<R: Remote> Fs<R> {
             Some(v) => seen.insert(ino, v),
             None => seen.remove(&ino),
         };
+    }
+}
+
+impl<R: Remote> Fs<R> {
+    /// Uploads every written file whose upload failed because the store could not be reached
+    /// (or was unavailable) and that nobody writes any more. Returns how many are still pending.
+    /// Files refused for good (denied, locked, a name taken) wait for their next `close`.
+    pub async fn upload_pending(&self) -> usize {
+        let pending: Vec<_> = self
+            .writes
+            .lock()
+            .expect("write lock")
+            .iter()
+            .map(|(&ino, state)| (ino, state.clone()))
+            .collect();
+        let mut left = 0;
+        for (ino, state) in pending {
+            if state.writers() > 0 {
+                continue;
+            }
+            let mut d = state.data.lock().await;
+            if !d.dirty || !d.retry_later {
+                continue;
+            }
+            match self.upload(ino, &mut d).await {
+                Ok(()) => {
+                    tracing::info!(ino, "uploaded a file kept while the store was away");
+                    drop(d);
+                    self.drop_if_idle(ino, &state).await;
+                }
+                Err(e) => {
+                    tracing::warn!(ino, error = %e, "a kept file could not be uploaded yet");
+                    left += 1;
+                }
+            }
+        }
+        left
     }
 }

@@ -39,6 +39,8 @@ pub struct Spooled {
     pub mtime: Option<SystemTime>,
     /// `mtime` was set by `utimens`, not by a write.
     pub mtime_set: bool,
+    /// The last upload failed in a way that may pass later (the store was unreachable).
+    pub retry_later: bool,
 }
 
 impl WriteState {
@@ -388,7 +390,7 @@ impl<R: Remote> Fs<R> {
         }
     }
 
-    async fn drop_if_idle(&self, ino: Ino, state: &Arc<WriteState>) {
+    pub(super) async fn drop_if_idle(&self, ino: Ino, state: &Arc<WriteState>) {
         let mut d = state.data.lock().await;
         if d.dirty {
             return;

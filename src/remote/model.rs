@@ -119,3 +119,42 @@ pub struct Relocation {
     /// The new parent folder (`None`: stay).
     pub parent: Option<RemoteId>,
 }
+
+/// A position in a store's change log: changes at or before it have been seen. `time_ms` is the
+/// store's own clock (never this machine's); `seen` names the changes at the newest instants
+/// already reported, so that asking again from slightly before `time_ms` (stores record
+/// changes out of order by a little) reports nothing twice.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FeedCursor {
+    pub time_ms: Option<i64>,
+    pub seen: std::collections::BTreeSet<(i64, String)>,
+}
+
+/// One change another client (or this one) made at the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The item changed.
+    pub id: RemoteId,
+    pub kind: NodeKind,
+    /// Its name after the change, if the store said.
+    pub name: Option<String>,
+    /// The folders whose contents changed: the item's folder and, for a move, the old one.
+    pub folders: Vec<RemoteId>,
+    /// The document's new version, for a new or reverted version.
+    pub version: Option<String>,
+    /// Whether the change affects the recycle bin (recycled, restored, deleted for good).
+    pub bin: bool,
+    /// Whether the item left its folder for the bin or for good.
+    pub removed: bool,
+    /// Whether the change affects who sees the item (shared, unshared).
+    pub shares: bool,
+}
+
+/// Changes since a [`FeedCursor`], oldest first, and the cursor to ask from next time.
+#[derive(Clone, Debug, Default)]
+pub struct ChangeBatch {
+    pub changes: Vec<Change>,
+    pub cursor: FeedCursor,
+    /// More changed than one poll reads: everything cached should be considered stale.
+    pub overflow: bool,
+}

@@ -9,6 +9,7 @@
 mod config;
 mod content;
 mod errors;
+mod feed;
 mod put;
 mod transport;
 mod upload;
@@ -24,8 +25,8 @@ pub use config::{ConfigError, WorkDocsAuth, WorkDocsConfig};
 
 use crate::remote::http::{self, Deadline, Opened};
 use crate::remote::{
-    ByteStream, Collection, Node, NodeKind, Page, Relocation, Remote, RemoteError, RemoteId, Role,
-    Roots, Upload, UploadTarget,
+    ByteStream, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page, Relocation, Remote,
+    RemoteError, RemoteId, Role, Roots, Upload, UploadTarget,
 };
 use content::{Source, UrlCache};
 use transport::{Credentials, Transport};
@@ -439,6 +440,21 @@ impl Remote for WorkDocsRemote {
         mtime: std::time::SystemTime,
     ) -> Result<(), RemoteError> {
         self.set_version_mtime(doc, version, mtime).await
+    }
+
+    async fn probe(&self) -> Result<(), RemoteError> {
+        if self.admin_root.is_some() {
+            return self.roots().await.map(|_| ());
+        }
+        let _: wire::GetCurrentUser = self.transport.get("GetCurrentUser", "/api/v1/me").await?;
+        Ok(())
+    }
+
+    async fn changes(
+        &self,
+        cursor: Option<&FeedCursor>,
+    ) -> Result<Option<ChangeBatch>, RemoteError> {
+        self.activity_changes(cursor).await.map(Some)
     }
 }
 

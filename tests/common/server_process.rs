@@ -31,6 +31,8 @@ pub struct Server {
     pub base: String,
     data: tempfile::TempDir,
     extra: Vec<String>,
+    /// `--listen`: port 0 at first, the same port for [`Server::restart_on_same_port`].
+    listen: String,
 }
 
 impl Server {
@@ -46,6 +48,7 @@ impl Server {
             base: String::new(),
             data,
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            listen: "127.0.0.1:0".into(),
         };
         s.launch();
         s
@@ -68,7 +71,7 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_docsfs"))
             .args(["serve", "--data"])
             .arg(self.data.path().join("store"))
-            .args(["--listen", "127.0.0.1:0", "--log-level", "debug"])
+            .args(["--listen", &self.listen, "--log-level", "debug"])
             .args([
                 "--user",
                 &format!("alice:{ALICE}"),
@@ -115,6 +118,16 @@ impl Server {
     pub fn restart(&mut self) {
         self.stop();
         self.launch();
+    }
+
+    /// Starts the server again (after [`Server::stop`] or not) on the same data folder and port,
+    /// so that clients configured with its address find it again.
+    pub fn restart_on_same_port(&mut self) {
+        self.stop();
+        let authority = self.base.rsplit("//").next().unwrap_or(&self.base);
+        self.listen = authority.trim_end_matches('/').to_owned();
+        self.launch();
+        self.listen = "127.0.0.1:0".into();
     }
 
     /// The exit status after a [`Server::stop`]-style SIGTERM (for the clean-stop test).

@@ -12,6 +12,7 @@ mod harness;
 
 mod api;
 mod calls;
+mod changes;
 mod cli;
 mod crash;
 mod errors;
@@ -19,6 +20,7 @@ mod faults;
 mod fsx;
 mod ld_api;
 mod logicaldoc;
+mod offline;
 mod reads;
 mod security;
 mod tree;
