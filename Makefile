@@ -1,9 +1,10 @@
-# One entry point for what CI runs. `make check` = format check + clippy -D warnings + tests.
+# One entry point for what CI runs. `make check` = format check + clippy -D warnings + tests +
+# pjdfstest on real mounts of both backends (root and FUSE, as the mount tests).
 CARGO ?= cargo
 
-.PHONY: check fmt lint test build demo demo-server bench
+.PHONY: check fmt lint test pjdfstest build demo demo-server bench
 
-check: fmt lint test
+check: fmt lint test pjdfstest
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -13,6 +14,12 @@ lint:
 
 test:
 	$(CARGO) test --lib --bins --tests
+
+# The POSIX test suite on a mount of each backend, with the debug binary the tests built
+# (tests/pjdfstest/run.sh installs pjdfstest into target/tools on first use).
+pjdfstest:
+	$(CARGO) build --bin docsfs
+	DOCSFS_BIN=$${CARGO_TARGET_DIR:-target}/debug/docsfs tests/pjdfstest/run.sh
 
 build:
 	$(CARGO) build --release

@@ -240,7 +240,12 @@ impl<R: Remote> Fs<R> {
             mtime,
             ctime: i.node.as_ref().map_or(mtime, |n| n.ctime.max(n.mtime)),
             perm,
-            nlink: if kind == FileKind::Directory { 2 } else { 1 },
+            // An item deleted while the kernel still holds it (an open file) has no name left.
+            nlink: match (&i.origin, kind) {
+                (Origin::Gone, _) => 0,
+                (_, FileKind::Directory) => 2,
+                _ => 1,
+            },
             uid: self.config.uid,
             gid: self.config.gid,
         }

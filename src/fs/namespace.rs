@@ -186,15 +186,25 @@ impl<R: Remote> Fs<R> {
             (_, Origin::Local(_)) => {}
             _ => return Err(FsError::NotFound),
         }
+        // Handles still open for writing keep the spool, as an unlinked file lives on until its
+        // last close: their writes and reads go on, and nothing uploads a detached inode.
+        let open = state.as_ref().is_some_and(|s| s.writers() > 0);
         if let Some(d) = guard.as_deref_mut() {
             d.dirty = false;
-            if let Some(spool) = d.spool.take() {
-                spool.remove();
+            if !open {
+                if let Some(spool) = d.spool.take() {
+                    spool.remove();
+                }
             }
         }
-        drop(guard);
-        self.discard_writes(ino).await;
+        // Detached before the state is let go, so that no write and flush in between uploads it.
         self.inodes.lock().expect("inode lock").detach(ino);
+        drop(guard);
+        if open {
+            self.recent.lock().expect("recent lock").forget(ino);
+        } else {
+            self.discard_writes(ino).await;
+        }
         self.edit_listing(parent, |s| {
             s.remove(name);
         })

@@ -15,7 +15,7 @@ use std::time::SystemTime;
 
 use futures_util::StreamExt;
 
-use super::inode::Ino;
+use super::inode::{Ino, Origin};
 use super::spool::SpoolFile;
 use super::{Fs, FsError, FsResult};
 use crate::remote::{NodeKind, Remote};
@@ -405,10 +405,13 @@ impl<R: Remote> Fs<R> {
         }
         drop(writes);
         if let Some(spool) = d.spool.take() {
-            let version = self
-                .inode(ino)
-                .ok()
-                .and_then(|i| i.node.and_then(|n| n.version));
+            let inode = self.inode(ino).ok();
+            // Deleted while it was open: nothing can rename it any more.
+            if inode.as_ref().is_none_or(|i| i.origin == Origin::Gone) {
+                spool.remove();
+                return;
+            }
+            let version = inode.and_then(|i| i.node.and_then(|n| n.version));
             self.recent
                 .lock()
                 .expect("recent lock")

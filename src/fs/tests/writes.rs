@@ -171,6 +171,39 @@ async fn mkdir_rmdir_and_unlink_use_the_recycle_bin() {
 }
 
 #[tokio::test]
+async fn a_file_deleted_while_open_lives_on_until_closed() {
+    let r = MemoryRemote::new("alice");
+    let id = r.put(&r.root_id(), "stored", b"old", t(1)).unwrap();
+    let fs = mount(&r, LONG).await;
+    let stored = ino_of(&fs, "stored").await;
+    let (entry, new_fh) = fs.create(ROOT, "new").await.unwrap();
+    let stored_fh = fs.open(stored, Access::Write).await.unwrap();
+    fs.write(stored_fh, 3, b" bytes").await.unwrap();
+    fs.unlink(ROOT, "new").await.unwrap();
+    fs.unlink(ROOT, "stored").await.unwrap();
+    for (ino, fh, want) in [
+        (entry.stat.ino, new_fh, &b"written after"[..]),
+        (stored, stored_fh, b"old byteswritten after"),
+    ] {
+        // No name left (nlink 0), but writes and reads through the handle go on.
+        assert_eq!(fs.getattr(ino).await.unwrap().nlink, 0);
+        let end = fs.getattr(ino).await.unwrap().size;
+        fs.write(fh, end, b"written after").await.unwrap();
+        assert_eq!(fs.read(fh, 0, 64).await.unwrap(), want);
+        fs.sync_file(fh).await.unwrap();
+        fs.release(fh).await;
+    }
+    // Nothing was stored: no new document, and the recycled one kept its version.
+    assert!(
+        r.list_all(&Collection::Folder(r.root_id()))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(r.content(&id), b"old");
+    assert_eq!(r.version_count(&id), 1);
+}
+
+#[tokio::test]
 async fn renaming_out_of_the_bin_restores_with_the_same_id() {
     let r = MemoryRemote::new("alice");
     let id = r.put(&r.root_id(), "keep.txt", b"precious", t(1)).unwrap();
