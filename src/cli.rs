@@ -2,6 +2,7 @@
 //! sets up logging, runs the chosen command and turns any failure into one clear line on stderr
 //! and a non-zero exit. `cli` and its submodules are the only code that uses `anyhow`.
 
+mod config;
 mod demo;
 mod mount;
 mod serve;
@@ -22,6 +23,9 @@ struct Cli {
     /// Log filter (error, warn, info, debug, trace, or a RUST_LOG-style directive list).
     #[arg(long, global = true, env = "RUST_LOG", default_value = "info")]
     log_level: String,
+    /// Append the log to FILE (created owner-only) instead of stderr.
+    #[arg(long, global = true, value_name = "FILE")]
+    log_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -31,6 +35,7 @@ enum Command {
     /// Run the embedded document server (the Amazon WorkDocs API over SQLite and a blob folder).
     Serve(serve::ServeArgs),
     /// Mount a WorkDocs-API or LogicalDOC server on a directory.
+    #[command(args_override_self = true)]
     Mount(mount::MountArgs),
     /// Start a sample server in-process and mount it: the first thing to try.
     Demo(demo::DemoArgs),
@@ -38,8 +43,29 @@ enum Command {
     Status(status::StatusArgs),
 }
 
+/// The long options `docsfs mount` takes (its own and the global ones).
+fn mount_options() -> Vec<String> {
+    use clap::CommandFactory;
+    let top = Cli::command();
+    let mount = top
+        .find_subcommand("mount")
+        .expect("a mount command")
+        .clone();
+    top.get_arguments()
+        .chain(mount.get_arguments())
+        .filter_map(|a| a.get_long().map(str::to_owned))
+        .collect()
+}
+
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let argv = match config::expand(std::env::args_os().collect(), &mount_options()) {
+        Ok(argv) => argv,
+        Err(e) => {
+            eprintln!("docsfs: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let cli = Cli::parse_from(argv);
     if let Command::Mount(args) = &cli.command {
         // Detaching forks, which must happen before any thread (the runtime) exists.
         if let Err(e) = mount::daemonize_if_asked(args) {
@@ -47,7 +73,10 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    init_logging(&cli.log_level);
+    if let Err(e) = init_logging(&cli.log_level, cli.log_file.as_deref()) {
+        eprintln!("docsfs: {e:#}");
+        return ExitCode::FAILURE;
+    }
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -63,15 +92,30 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging(filter: &str) {
+fn init_logging(filter: &str, file: Option<&std::path::Path>) -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match file {
+        Some(path) => {
+            use std::os::unix::fs::OpenOptionsExt;
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(path)
+                .with_context(|| format!("cannot open the log file {}", path.display()))?;
+            builder
+                .with_writer(std::sync::Mutex::new(f))
+                .with_ansi(false)
+                .init();
+        }
+        None => {
+            let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            builder.with_writer(std::io::stderr).with_ansi(ansi).init();
+        }
+    }
+    Ok(())
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {

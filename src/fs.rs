@@ -44,6 +44,8 @@ pub struct FsConfig {
     pub cache_entries: usize,
     pub uid: u32,
     pub gid: u32,
+    /// Mode bits cleared from every item (`--umask`).
+    pub umask: u16,
     pub read: read::ReadConfig,
     /// Where written files are spooled until uploaded (`<cache-dir>/spool`).
     pub spool_dir: std::path::PathBuf,
@@ -60,6 +62,7 @@ impl Default for FsConfig {
             cache_entries: 10_000,
             uid: 0,
             gid: 0,
+            umask: 0o022,
             read: read::ReadConfig::default(),
             spool_dir: std::env::temp_dir().join("docsfs").join("spool"),
             recent_spool_bytes: 256 << 20,
@@ -217,13 +220,18 @@ impl<R: Remote> Fs<R> {
         let (kind, perm) = match i.kind {
             NodeKind::Folder => (
                 FileKind::Directory,
-                if i.role.can_write() { 0o755 } else { 0o555 },
+                if i.role.can_write() { 0o777 } else { 0o555 },
             ),
             NodeKind::Document => (
                 FileKind::File,
-                if i.role.can_write() { 0o644 } else { 0o444 },
+                if i.role.can_write() { 0o666 } else { 0o444 },
             ),
             NodeKind::Link => (FileKind::Symlink, 0o777),
+        };
+        let perm = if kind == FileKind::Symlink {
+            perm
+        } else {
+            perm & !self.config.umask
         };
         let (size, mtime) = match self.write_state(ino).and_then(|w| w.shown()) {
             Some(shown) => shown,

@@ -21,6 +21,8 @@ pub struct MountOptions {
     /// Let other users (and root) see the mount; needs `user_allow_other` in /etc/fuse.conf for
     /// non-root users.
     pub allow_other: bool,
+    /// Mounted read-only: the kernel refuses every change (EROFS).
+    pub read_only: bool,
     /// What `mount` and `df` show as the source.
     pub fs_name: String,
     /// How often other clients' changes are asked for (`None`: never; the TTL alone applies).
@@ -61,6 +63,9 @@ pub fn mount<R: Remote>(
         MountOption::NoAtime,
         MountOption::DefaultPermissions,
     ];
+    if opts.read_only {
+        config.mount_options.push(MountOption::RO);
+    }
     config.acl = if opts.allow_other {
         SessionACL::All
     } else {

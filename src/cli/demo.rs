@@ -94,6 +94,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let opts = MountOptions {
         mountpoint: mountpoint.clone(),
         allow_other: false,
+        read_only: false,
         fs_name: "docsfs-demo".into(),
         poll_interval: Some(std::time::Duration::from_secs(30)),
     };

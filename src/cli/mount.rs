@@ -33,6 +33,14 @@ pub enum Backend {
 
 #[derive(Args, Debug)]
 pub struct MountArgs {
+    /// Read settings from a TOML file: each table is a profile whose keys are these options'
+    /// long names (`endpoint = "https://…"`, `token-file = "…"`, `read-only = true`); keys
+    /// outside a table apply to every profile. Options given here win over the file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The profile of --config to use (default: the only one, or the one named `default`).
+    #[arg(long, value_name = "NAME", requires = "config")]
+    pub profile: Option<String>,
     /// The API the server speaks.
     #[arg(long, value_enum, default_value = "workdocs")]
     pub backend: Backend,
@@ -94,6 +102,17 @@ pub struct MountArgs {
     /// Seconds one operation may take, retries included, before it fails.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+    /// Mount read-only: every change fails with EROFS, and nothing is uploaded (not even what
+    /// an earlier run left pending).
+    #[arg(long)]
+    pub read_only: bool,
+    /// Permission bits to clear from every file and folder's mode (octal; folders and writable
+    /// files start from 0777 / 0666, read-only ones from 0555 / 0444).
+    #[arg(long, value_name = "OCTAL", default_value = "022", value_parser = parse_umask)]
+    pub umask: u16,
+    /// Mount even if the mountpoint is not empty (its contents are hidden while mounted).
+    #[arg(long)]
+    pub allow_non_empty: bool,
     /// Let other users see the mount (needs user_allow_other in /etc/fuse.conf unless root).
     #[arg(long)]
     pub allow_other: bool,
@@ -160,6 +179,39 @@ fn trash_dir(cache: &Path, endpoint: &str, auth: &LogicalDocAuth, insecure: bool
     cache.join("logicaldoc").join(&hex::encode(digest)[..24])
 }
 
+/// The mistakes that would otherwise surface as a FUSE error: no such folder, a folder with
+/// files in it, no FUSE on this machine.
+fn check_mountpoint(args: &MountArgs) -> anyhow::Result<()> {
+    let m = args.mountpoint.display();
+    if crate::mount::is_mounted(&args.mountpoint) {
+        bail!("{m} is already a FUSE mount (a stale one? `fusermount3 -u {m}` removes it)");
+    }
+    if !args.mountpoint.is_dir() {
+        bail!("mountpoint {m} does not exist or is not a directory");
+    }
+    let has_entries = std::fs::read_dir(&args.mountpoint)
+        .with_context(|| format!("cannot read the mountpoint {m}"))?
+        .next()
+        .is_some();
+    if has_entries && !args.allow_non_empty {
+        bail!("mountpoint {m} is not empty (--allow-non-empty mounts over its contents)");
+    }
+    if !Path::new("/dev/fuse").exists() {
+        bail!(
+            "FUSE is not available: /dev/fuse does not exist (install fuse3 and `modprobe fuse`; \
+             in a container, pass the device /dev/fuse)"
+        );
+    }
+    Ok(())
+}
+
+fn parse_umask(s: &str) -> Result<u16, String> {
+    u16::from_str_radix(s.trim_start_matches("0o"), 8)
+        .ok()
+        .filter(|m| *m <= 0o777)
+        .ok_or_else(|| format!("{s:?} is not an octal mode like 022 or 077"))
+}
+
 fn credentials(args: &MountArgs) -> anyhow::Result<WorkDocsAuth> {
     if args.user.is_some() || args.api_key_file.is_some() {
         bail!("--user and --api-key-file are LogicalDOC credentials; add --backend logicaldoc");
@@ -194,6 +246,7 @@ pub fn fs_config(args: &MountArgs) -> FsConfig {
         uid: args.uid.unwrap_or(uid),
         gid: args.gid.unwrap_or(gid),
         spool_dir: cache_dir(args).join("spool"),
+        umask: args.umask,
         ..FsConfig::default()
     }
 }
@@ -234,12 +287,7 @@ fn check_endpoint(args: &MountArgs) -> anyhow::Result<()> {
 
 pub async fn mount(args: MountArgs) -> anyhow::Result<()> {
     check_endpoint(&args)?;
-    if !args.mountpoint.is_dir() {
-        bail!(
-            "mountpoint {} does not exist or is not a directory",
-            args.mountpoint.display()
-        );
-    }
+    check_mountpoint(&args)?;
     let timeout = Duration::from_secs(args.timeout);
     match args.backend {
         Backend::Workdocs => {
@@ -291,11 +339,17 @@ async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()
     let opts = MountOptions {
         mountpoint: args.mountpoint.clone(),
         allow_other: args.allow_other,
+        read_only: args.read_only,
         fs_name: format!("docsfs:{}", args.endpoint),
         poll_interval: (args.poll_interval > 0).then(|| Duration::from_secs(args.poll_interval)),
     };
-    // Uploads a killed daemon left in this cache folder are finished before anything is served.
-    let recovered = core.recover().await;
+    // Uploads a killed daemon left in this cache folder are finished before anything is served
+    // (a read-only mount leaves them to the next writable one).
+    let recovered = if args.read_only {
+        Default::default()
+    } else {
+        core.recover().await
+    };
     if recovered.failed > 0 {
         tracing::warn!(
             failed = recovered.failed,

@@ -30,6 +30,8 @@ struct State {
     /// Since when, and until when calls fail without being sent.
     offline: Option<(Instant, Instant)>,
     pause: Duration,
+    /// Whether the store ever answered (before that, a failure is the mount's to report).
+    reached: bool,
 }
 
 fn unreachable(e: &RemoteError) -> bool {
@@ -74,8 +76,12 @@ impl<R: Remote> Reachable<R> {
                         s.pause = (s.pause * 2).min(LONGEST_PAUSE);
                         since
                     }
-                    None => {
+                    None if s.reached => {
                         tracing::warn!(error = %e, "the store is unreachable: cached listings and pages stay readable, other calls fail with EIO, written files wait in the spool; reconnecting in the background");
+                        s.pause = FIRST_PAUSE;
+                        now
+                    }
+                    None => {
                         s.pause = FIRST_PAUSE;
                         now
                     }
@@ -83,6 +89,7 @@ impl<R: Remote> Reachable<R> {
                 s.offline = Some((since, now + s.pause));
             }
             _ => {
+                s.reached = true;
                 if let Some((since, _)) = s.offline.take() {
                     tracing::info!(
                         offline_secs = since.elapsed().as_secs(),

@@ -21,6 +21,7 @@ mod fsx;
 mod ld_api;
 mod logicaldoc;
 mod offline;
+mod options;
 mod reads;
 mod security;
 mod tree;
