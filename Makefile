@@ -1,8 +1,9 @@
 # One entry point for what CI runs. `make check` = format check + clippy -D warnings + tests +
-# pjdfstest on real mounts of both backends (root and FUSE, as the mount tests).
+# pjdfstest on real mounts of both backends (root and FUSE, as the mount tests). `make deb`
+# builds and checks the Debian package (CI runs it after `make check`).
 CARGO ?= cargo
 
-.PHONY: check fmt lint test pjdfstest build demo demo-server bench
+.PHONY: check fmt lint test pjdfstest build deb demo demo-server bench
 
 check: fmt lint test pjdfstest
 
@@ -23,6 +24,11 @@ pjdfstest:
 
 build:
 	$(CARGO) build --release
+
+# target/debian/docsfs_VERSION_ARCH.deb: release build, man pages and completions, cargo-deb
+# (pinned, installed into target/tools on first use), then packaging/check-deb.sh on the result.
+deb:
+	CARGO=$(CARGO) packaging/build-deb.sh
 
 # Builds docsfs, starts a sample document server in-process and mounts it on ~/docsfs-demo
 # (or DOCSFS_DEMO_MOUNT); Ctrl-C unmounts.

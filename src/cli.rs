@@ -1,10 +1,16 @@
 //! The command line: `docsfs serve`, `docsfs mount`, `docsfs demo`, `docsfs status`. Parses arguments with clap,
 //! sets up logging, runs the chosen command and turns any failure into one clear line on stderr
 //! and a non-zero exit. `cli` and its submodules are the only code that uses `anyhow`.
+//! `docsfs mount-helper` (what `mount.docsfs` runs for mount(8)) is turned into a `docsfs mount`
+//! command line before anything is parsed; `docsfs generate` (hidden) writes the man pages and
+//! shell completions from these definitions.
 
 mod config;
 mod demo;
+mod generate;
+mod helper;
 mod mount;
+mod notify;
 mod serve;
 mod status;
 
@@ -41,28 +47,102 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Show the running mounts of a cache folder and their pending, in-flight and failed uploads.
     Status(status::StatusArgs),
+    /// Write the man pages or the shell completions (for packaging).
+    #[command(hide = true)]
+    Generate(generate::GenerateArgs),
+}
+
+/// The whole command line's definition (for man pages and completions).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 /// The long options `docsfs mount` takes (its own and the global ones).
-fn mount_options() -> Vec<String> {
-    use clap::CommandFactory;
-    let top = Cli::command();
+fn mount_option_specs() -> Vec<helper::OptionSpec> {
+    let top = command();
     let mount = top
         .find_subcommand("mount")
         .expect("a mount command")
         .clone();
     top.get_arguments()
         .chain(mount.get_arguments())
-        .filter_map(|a| a.get_long().map(str::to_owned))
+        .filter_map(|a| {
+            a.get_long().map(|long| helper::OptionSpec {
+                name: long.to_owned(),
+                takes_value: a.get_action().takes_values(),
+            })
+        })
         .collect()
 }
 
-pub fn main() -> ExitCode {
-    let argv = match config::expand(std::env::args_os().collect(), &mount_options()) {
+fn mount_options() -> Vec<String> {
+    mount_option_specs().into_iter().map(|s| s.name).collect()
+}
+
+/// What a `docsfs mount-helper …` call comes to.
+enum HelperCall {
+    /// Mount with this `docsfs mount` command line (the profile's settings expanded).
+    Mount(Vec<std::ffi::OsString>),
+    /// `-f`: everything checked, nothing to do.
+    Fake,
+    /// A mistake, already reported in one line.
+    Refused,
+}
+
+fn helper_call(argv: &[std::ffi::OsString]) -> HelperCall {
+    let args = helper::parse(argv);
+    let translation =
+        match helper::translate(&args, &mount_option_specs(), &helper::Places::current()) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("docsfs: {e}");
+                return HelperCall::Refused;
+            }
+        };
+    for warning in &translation.warnings {
+        eprintln!("docsfs: {warning}");
+    }
+    if args.verbose {
+        eprintln!("mount.docsfs: {}", helper::shown(&translation.argv));
+    }
+    let mut expanded = match config::expand(translation.argv, &mount_options()) {
         Ok(argv) => argv,
         Err(e) => {
             eprintln!("docsfs: {e}");
-            return ExitCode::FAILURE;
+            return HelperCall::Refused;
+        }
+    };
+    // After `mount`, before the profile's settings: both override these defaults.
+    let quiet = helper::quiet_default(&expanded, std::env::var_os("RUST_LOG").is_some());
+    expanded.splice(2..2, translation.defaults.into_iter().chain(quiet));
+    // Mistakes clap finds are one line too: mount(8) shows them as they are.
+    if let Err(e) = Cli::try_parse_from(&expanded) {
+        let text = e.to_string();
+        let first = text.lines().next().unwrap_or_default();
+        eprintln!("docsfs: {}", first.trim_start_matches("error: "));
+        return HelperCall::Refused;
+    }
+    if args.fake {
+        return HelperCall::Fake;
+    }
+    HelperCall::Mount(expanded)
+}
+
+pub fn main() -> ExitCode {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let argv = if helper::is_helper(&argv) {
+        match helper_call(&argv) {
+            HelperCall::Mount(argv) => argv,
+            HelperCall::Fake => return ExitCode::SUCCESS,
+            HelperCall::Refused => return ExitCode::FAILURE,
+        }
+    } else {
+        match config::expand(argv, &mount_options()) {
+            Ok(argv) => argv,
+            Err(e) => {
+                eprintln!("docsfs: {e}");
+                return ExitCode::FAILURE;
+            }
         }
     };
     let cli = Cli::parse_from(argv);
@@ -74,7 +154,7 @@ pub fn main() -> ExitCode {
         }
     }
     if let Err(e) = init_logging(&cli.log_level, cli.log_file.as_deref()) {
-        eprintln!("docsfs: {e:#}");
+        report_failure(&format!("{e:#}"));
         return ExitCode::FAILURE;
     }
     let result = tokio::runtime::Builder::new_multi_thread()
@@ -85,10 +165,17 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // A `--daemon` child hands its failure to the waiting parent, which prints it.
-            eprintln!("docsfs: {e:#}");
+            report_failure(&format!("{e:#}"));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Prints a failure as one line — or, in a `--daemon` child, hands it to the waiting parent,
+/// which prints it (so the user sees it once, and from the command they ran).
+fn report_failure(message: &str) {
+    if !mount::report_ready(Err(message.to_owned())) {
+        eprintln!("docsfs: {message}");
     }
 }
 
@@ -124,6 +211,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Mount(args) => mount::mount(args).await,
         Command::Demo(args) => demo::demo(args).await,
         Command::Status(args) => status::status(args),
+        Command::Generate(args) => generate::generate(args),
     }
 }
 

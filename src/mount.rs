@@ -58,6 +58,10 @@ pub fn mount<R: Remote>(
     config.mount_options = vec![
         MountOption::FSName(opts.fs_name.clone()),
         MountOption::Subtype("docsfs".into()),
+        // fusermount3 turns the subtype into the type `fuse.docsfs`; a mount made directly (as
+        // root) must hand it to the kernel itself, or /proc/mounts says plain `fuse` and
+        // mount(8) cannot match the mount to its `fuse.docsfs` fstab line.
+        MountOption::CUSTOM("subtype=docsfs".into()),
         MountOption::NoDev,
         MountOption::NoSuid,
         MountOption::NoAtime,

@@ -2,7 +2,8 @@
 //! from a file (refused if others can read it) or the environment (`DOCSFS_TOKEN`,
 //! `DOCSFS_PASSWORD`), never from the command line. The endpoint must be https (or loopback)
 //! unless `--allow-insecure-http` says otherwise. Runs in the foreground until unmounted or
-//! SIGINT/SIGTERM; `--daemon` detaches once the mount is up.
+//! SIGINT/SIGTERM; `--daemon` detaches once the mount is up. Under systemd (`NOTIFY_SOCKET`),
+//! says `READY=1` once mounted and `STOPPING=1` when unmounting (`notify.rs`).
 
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -121,8 +122,12 @@ pub struct MountArgs {
     pub daemon: bool,
     /// Where written files are spooled until uploaded (default: $XDG_CACHE_HOME/docsfs, else
     /// ~/.cache/docsfs). Data of failed uploads stays in its `spool/` folder.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "DOCSFS_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// What /proc/mounts, `mount` and `df` show as the source (default: docsfs:ENDPOINT).
+    /// mount.docsfs passes its SOURCE, so that `mount -a` finds the fstab line mounted.
+    #[arg(long, value_name = "NAME", hide = true)]
+    pub fs_name: Option<String>,
     /// Directory to mount on.
     pub mountpoint: PathBuf,
 }
@@ -340,7 +345,10 @@ async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()
         mountpoint: args.mountpoint.clone(),
         allow_other: args.allow_other,
         read_only: args.read_only,
-        fs_name: format!("docsfs:{}", args.endpoint),
+        fs_name: args
+            .fs_name
+            .clone()
+            .unwrap_or_else(|| format!("docsfs:{}", args.endpoint)),
         poll_interval: (args.poll_interval > 0).then(|| Duration::from_secs(args.poll_interval)),
     };
     // Uploads a killed daemon left in this cache folder are finished before anything is served
@@ -376,6 +384,7 @@ async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()
     };
     tracing::info!(mountpoint = %args.mountpoint.display(), "mounted");
     report_ready(Ok(()));
+    super::notify::ready(&args.mountpoint);
     serve_until_done(mounted).await
 }
 
@@ -383,6 +392,7 @@ async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()
 pub async fn serve_until_done(mut mounted: Mounted) -> anyhow::Result<()> {
     tokio::select! {
         r = mounted.wait() => {
+            super::notify::stopping();
             r.context("the FUSE session failed")?;
             tracing::info!("unmounted from outside");
             Ok(())
@@ -390,6 +400,7 @@ pub async fn serve_until_done(mut mounted: Mounted) -> anyhow::Result<()> {
         r = super::wait_for_signal() => {
             r?;
             tracing::info!("unmounting");
+            super::notify::stopping();
             mounted.unmount().await.context("cannot unmount (is something still using it?)")
         }
     }

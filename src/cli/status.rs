@@ -16,7 +16,7 @@ pub struct StatusArgs {
     /// Only this mount (and the uploads its cache folder holds).
     pub mountpoint: Option<PathBuf>,
     /// The cache folder the mounts use (as given to `docsfs mount --cache-dir`).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "DOCSFS_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]

@@ -142,6 +142,19 @@ impl Mount {
     pub fn spawn(
         backend: Backend,
         dir: tempfile::TempDir,
+        cmd: Command,
+        mountpoint_last: bool,
+    ) -> Self {
+        let mut m = Self::start(backend, dir, cmd, mountpoint_last);
+        m.wait_mounted();
+        m
+    }
+
+    /// As [`Mount::spawn`], without waiting for the mount: the guard still unmounts and stops
+    /// the process when dropped.
+    pub fn start(
+        backend: Backend,
+        dir: tempfile::TempDir,
         mut cmd: Command,
         mountpoint_last: bool,
     ) -> Self {
@@ -158,14 +171,12 @@ impl Mount {
             .stderr(log)
             .spawn()
             .expect("spawn docsfs");
-        let mut m = Self {
+        Self {
             child: Some(child),
             dir,
             path,
             backend,
-        };
-        m.wait_mounted();
-        m
+        }
     }
 
     fn wait_mounted(&mut self) {

@@ -22,8 +22,10 @@ mod ld_api;
 mod logicaldoc;
 mod offline;
 mod options;
+mod packaging;
 mod reads;
 mod security;
+mod systemd;
 mod tree;
 mod writes;
 
