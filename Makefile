@@ -1,12 +1,16 @@
-# One entry point for what CI runs. `make check` = format check + clippy -D warnings + tests.
+# One entry point for what CI runs. `make check` = format check + clippy -D warnings + tests;
+# CI then runs `make fuzz`, a short smoke run of every fuzz target (fuzz/smoke.sh).
 CARGO ?= cargo
+# Seconds each fuzz target runs for in `make fuzz`.
+FUZZ_TIME ?= 30
 
-.PHONY: check fmt lint test build demo demo-server bench
+.PHONY: check fmt lint test build demo demo-server bench fuzz
 
 check: fmt lint test
 
 fmt:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 
 lint:
 	$(CARGO) clippy --all-targets -- -D warnings
@@ -29,3 +33,7 @@ demo-server:
 
 bench:
 	$(CARGO) bench --bench server_throughput
+
+# Builds the cargo-fuzz targets (fuzz/) and runs each for FUZZ_TIME seconds; fails on a crash.
+fuzz:
+	FUZZ_TIME=$(FUZZ_TIME) bash fuzz/smoke.sh

@@ -7,12 +7,12 @@
 //! `remote/http.rs` (time budgets, retries, ranged downloads) and `remote/labels.rs`.
 
 mod config;
-mod content;
-mod errors;
-mod put;
+pub(crate) mod content;
+pub(crate) mod errors;
+pub(crate) mod put;
 mod transport;
 mod upload;
-mod wire;
+pub(crate) mod wire;
 mod writes;
 
 use std::ops::Range;
