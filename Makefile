@@ -1,14 +1,18 @@
 # One entry point for what CI runs. `make check` = format check + clippy -D warnings + tests +
-# pjdfstest on real mounts of both backends (root and FUSE, as the mount tests). `make deb`
-# builds and checks the Debian package (CI runs it after `make check`).
+# pjdfstest on real mounts of both backends (root and FUSE, as the mount tests). CI then runs
+# `make deb` (builds and checks the Debian package) and `make fuzz` (a short smoke run of every
+# fuzz target, fuzz/smoke.sh).
 CARGO ?= cargo
+# Seconds each fuzz target runs for in `make fuzz`.
+FUZZ_TIME ?= 30
 
-.PHONY: check fmt lint test pjdfstest build deb demo demo-server bench
+.PHONY: check fmt lint test pjdfstest build deb demo demo-server bench fuzz
 
 check: fmt lint test pjdfstest
 
 fmt:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 
 lint:
 	$(CARGO) clippy --all-targets -- -D warnings
@@ -42,3 +46,7 @@ demo-server:
 
 bench:
 	$(CARGO) bench --bench server_throughput
+
+# Builds the cargo-fuzz targets (fuzz/) and runs each for FUZZ_TIME seconds; fails on a crash.
+fuzz:
+	FUZZ_TIME=$(FUZZ_TIME) bash fuzz/smoke.sh

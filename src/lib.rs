@@ -4,6 +4,8 @@
 pub mod cli;
 pub mod clock;
 pub mod fs;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod mount;
 pub mod remote;
 pub mod server;

@@ -133,6 +133,44 @@ impl RunningServer {
 
 /// Opens the store, sets up users, imports, binds and starts serving.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let (store, key) = open(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| ServerError::Listen(config.listen, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServerError::Listen(config.listen, e))?;
+    let router = router(store, key, &config, &format!("http://{addr}"));
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        })
+        .await
+    });
+    Ok(RunningServer {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+/// The server's routes over `config`'s store, without a listener: requests are handed to the
+/// router directly (with a `ConnectInfo<SocketAddr>` extension, as `start` adds), and content
+/// URLs name `base_url`. `config.listen` is not used. For the fuzz target `server_requests`.
+#[doc(hidden)]
+pub async fn in_process(config: &ServerConfig, base_url: &str) -> Result<Router, ServerError> {
+    let (store, key) = open(config).await?;
+    Ok(router(store, key, config, base_url))
+}
+
+/// Everything before listening: opens the store, sets up users, imports; the store and its URL
+/// signing key.
+async fn open(config: &ServerConfig) -> Result<(Store, Vec<u8>), ServerError> {
     let store = Store::open(&config.data)?;
     let users = config.users.clone();
     let key = store
@@ -153,38 +191,19 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             "import done"
         );
     }
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| ServerError::Listen(config.listen, e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| ServerError::Listen(config.listen, e))?;
+    Ok((store, key))
+}
+
+fn router(store: Store, key: Vec<u8>, config: &ServerConfig, base_url: &str) -> Router {
     let app = AppState {
         store,
         signer: Arc::new(UrlSigner::new(key)),
         admin_keys: Arc::new(config.admin_keys.clone()),
         stats: Arc::new(stats::Stats::default()),
-        base_url: format!("http://{addr}").into(),
+        base_url: base_url.into(),
         url_ttl_secs: config.url_ttl.as_secs().max(1) as i64,
     };
-    let faults = Faults::new(config.faults);
-    let router = routes(app, faults, config.ld_session_timeout);
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = rx.await;
-        })
-        .await
-    });
-    Ok(RunningServer {
-        addr,
-        shutdown: Some(tx),
-        task,
-    })
+    routes(app, Faults::new(config.faults), config.ld_session_timeout)
 }
 
 fn routes(app: AppState, faults: Arc<Faults>, ld_session_timeout: Duration) -> Router {

@@ -9,12 +9,12 @@
 //! error mapping, `writes` and `upload` the changes, `trash` the recycle-bin record.
 
 mod config;
-mod errors;
-mod json;
-mod session;
+pub(crate) mod errors;
+pub(crate) mod json;
+pub(crate) mod session;
 mod trash;
 mod upload;
-mod wire;
+pub(crate) mod wire;
 mod writes;
 
 use std::ops::Range;
@@ -298,7 +298,7 @@ impl LogicalDocRemote {
 }
 
 /// A JSON answer; an empty body (a `null` result, 204) is `Value::Null`.
-fn parse_json(op: &str, body: &[u8]) -> Result<Value, RemoteError> {
+pub fn parse_json(op: &str, body: &[u8]) -> Result<Value, RemoteError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }

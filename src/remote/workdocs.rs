@@ -7,13 +7,13 @@
 //! `remote/http.rs` (time budgets, retries, ranged downloads) and `remote/labels.rs`.
 
 mod config;
-mod content;
-mod errors;
+pub(crate) mod content;
+pub(crate) mod errors;
 mod feed;
-mod put;
+pub(crate) mod put;
 mod transport;
 mod upload;
-mod wire;
+pub(crate) mod wire;
 mod writes;
 
 use std::ops::Range;

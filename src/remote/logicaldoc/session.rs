@@ -203,17 +203,9 @@ impl Session {
             return Err(refused());
         };
         *self.refused_at.lock().expect("refusal lock") = None;
-        let sid = String::from_utf8_lossy(&text)
-            .trim()
-            .trim_matches('"')
-            .to_owned();
-        let mut value = HeaderValue::from_str(&sid)
-            .ok()
-            .filter(|_| !sid.is_empty())
-            .ok_or_else(|| {
-                RemoteError::Protocol(format!("{OP}: the answer is not a session id"))
-            })?;
-        value.set_sensitive(true);
+        let value = session_id(&text).ok_or_else(|| {
+            RemoteError::Protocol(format!("{OP}: the answer is not a session id"))
+        })?;
         *generation += 1;
         let sid = Sid {
             generation: *generation,
@@ -354,6 +346,18 @@ impl Session {
             }
         }
     }
+}
+
+/// The sid a login answers (bare or quoted), as a header value that is never logged; `None` if
+/// the answer is empty or cannot be sent back as a header.
+pub fn session_id(answer: &[u8]) -> Option<HeaderValue> {
+    let text = String::from_utf8_lossy(answer);
+    let sid = text.trim().trim_matches('"');
+    let mut value = HeaderValue::from_str(sid)
+        .ok()
+        .filter(|_| !sid.is_empty())?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 async fn read_body(op: &str, mut resp: reqwest::Response) -> Result<Bytes, RemoteError> {
