@@ -136,7 +136,10 @@ impl<R: Remote> Fs<R> {
             if state.writers() > 0 {
                 continue;
             }
-            let mut d = state.data.lock().await;
+            // A state someone holds is being written or uploaded: theirs to finish.
+            let Ok(mut d) = state.data.try_lock() else {
+                continue;
+            };
             if !d.dirty || !d.retry_later {
                 continue;
             }
