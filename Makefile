@@ -6,7 +6,7 @@ CARGO ?= cargo
 # Seconds each fuzz target runs for in `make fuzz`.
 FUZZ_TIME ?= 30
 
-.PHONY: check fmt lint test pjdfstest build deb demo demo-server bench fuzz
+.PHONY: check fmt lint test pjdfstest build deb demo demo-server bench bench-report fuzz
 
 check: fmt lint test pjdfstest
 
@@ -44,8 +44,15 @@ demo-server:
 	$(CARGO) run --release -- serve --data $${DOCSFS_DEMO_DATA:-$$HOME/.cache/docsfs/demo-server} \
 	    --listen 127.0.0.1:8080 --user demo:demo-token
 
+# The server alone, in-process, vs curl (under a minute; bench/results/server.md).
 bench:
 	$(CARGO) bench --bench server_throughput
+
+# Every mount benchmark, as root, in ~10 minutes: bench/run-mount, run-writes and run-sweeps (with
+# rclone when installed) → bench/results/REPORT.md, results.json and the SVG plots.
+# DOCSFS_BENCH_QUICK=1 checks the pipeline in a minute without touching bench/results.
+bench-report:
+	nice -n -20 bench/run
 
 # Builds the cargo-fuzz targets (fuzz/) and runs each for FUZZ_TIME seconds; fails on a crash.
 fuzz:
