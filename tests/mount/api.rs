@@ -1,19 +1,12 @@
 //! A few WorkDocs calls the mount tests use to arrange the server's state (shares, recycling,
 //! names the local file system cannot hold) and to read its request counters.
 
+use super::block;
 use serde_json::{Value, json};
 
 pub struct Api {
     base: String,
     token: String,
-}
-
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 impl Api {

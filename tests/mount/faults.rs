@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::api::Api;
+use super::block;
 use super::harness::Mount;
 use super::server_process::{ALICE, Server};
 use super::{pattern_byte, sha256_file, write_file};
@@ -33,14 +34,6 @@ fn fault_args() -> Vec<String> {
         "--reset-rate".into(),
         RESET_RATE.to_string(),
     ]
-}
-
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 /// Sets the server's faults at run time; returns the settings it reports afterwards.

@@ -1,20 +1,13 @@
 //! A few LogicalDOC calls the LogicalDOC-only mount tests use to arrange and check the server's
 //! state (aliases, access control lists, locks, version labels), as a user with HTTP Basic.
 
+use super::block;
 use serde_json::Value;
 
 pub struct Ld {
     base: String,
     user: String,
     password: String,
-}
-
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 impl Ld {

@@ -66,6 +66,15 @@ pub fn names(dir: &Path) -> Vec<String> {
     v
 }
 
+/// Runs `f` to completion on a runtime of its own (tests are synchronous).
+pub fn block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
 /// SHA-256 of a file, streamed.
 pub fn sha256_file(path: &Path) -> String {
     use sha2::{Digest, Sha256};

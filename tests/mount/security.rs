@@ -18,19 +18,12 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 
 use super::api::Api;
+use super::block;
 use super::harness::{Backend, Mount, is_mounted, mount_command, secret_file, user_of};
 use super::server_process::{ADMIN_ID, ADMIN_SECRET, ALICE, BOB, CAROL, Server};
 
 /// A wrong secret, presented by the refused logins.
 const WRONG: &str = "wrong-secret-5f0c9a7e31";
-
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
 
 /// The first substring of `text` shaped like a UUID (8-4-4-4-12 hex digits), which is what a
 /// LogicalDOC sid looks like.
