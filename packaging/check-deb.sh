@@ -28,6 +28,10 @@ done <<'LIST'
 -rw-r--r-- usr/share/man/man1/docsfs-serve.1.gz
 -rw-r--r-- usr/share/man/man1/docsfs-status.1.gz
 -rw-r--r-- usr/share/man/man1/docsfs-demo.1.gz
+-rw-r--r-- usr/share/man/man1/docsfs-share.1.gz
+-rw-r--r-- usr/share/man/man1/docsfs-unshare.1.gz
+-rw-r--r-- usr/share/man/man1/docsfs-shares.1.gz
+-rw-r--r-- usr/share/man/man1/docsfs-activity.1.gz
 -rw-r--r-- usr/share/man/man8/mount.docsfs.8.gz
 -rw-r--r-- usr/share/bash-completion/completions/docsfs
 -rw-r--r-- usr/share/zsh/vendor-completions/_docsfs

@@ -1,17 +1,21 @@
-//! The command line: `docsfs serve`, `docsfs mount`, `docsfs demo`, `docsfs status`. Parses arguments with clap,
+//! The command line: `docsfs serve`, `docsfs mount`, `docsfs demo`, `docsfs status`, and
+//! `docsfs share` / `unshare` / `shares` / `activity` on a path inside a mount. Parses arguments with clap,
 //! sets up logging, runs the chosen command and turns any failure into one clear line on stderr
 //! and a non-zero exit. `cli` and its submodules are the only code that uses `anyhow`.
 //! `docsfs mount-helper` (what `mount.docsfs` runs for mount(8)) is turned into a `docsfs mount`
 //! command line before anything is parsed; `docsfs generate` (hidden) writes the man pages and
 //! shell completions from these definitions.
 
+mod activity;
 mod config;
+mod control;
 mod demo;
 mod generate;
 mod helper;
 mod mount;
 mod notify;
 mod serve;
+mod sharing;
 mod status;
 
 use std::process::ExitCode;
@@ -47,6 +51,14 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Show the running mounts of a cache folder and their pending, in-flight and failed uploads.
     Status(status::StatusArgs),
+    /// Share a folder or document of a mount with a user or group (or change their role).
+    Share(sharing::ShareArgs),
+    /// Remove a user's or group's direct share of a folder or document of a mount.
+    Unshare(sharing::UnshareArgs),
+    /// List who may see a folder or document of a mount, and with which role.
+    Shares(sharing::SharesArgs),
+    /// Show who did what to a folder or document of a mount, oldest first.
+    Activity(activity::ActivityArgs),
     /// Write the man pages or the shell completions (for packaging).
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -211,6 +223,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Mount(args) => mount::mount(args).await,
         Command::Demo(args) => demo::demo(args).await,
         Command::Status(args) => status::status(args),
+        Command::Share(args) => sharing::share(args).await,
+        Command::Unshare(args) => sharing::unshare(args).await,
+        Command::Shares(args) => sharing::shares(args).await,
+        Command::Activity(args) => activity::activity(args).await,
         Command::Generate(args) => generate::generate(args),
     }
 }

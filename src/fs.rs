@@ -10,6 +10,7 @@ pub mod errno;
 pub mod file;
 pub mod fuse;
 pub mod inode;
+pub mod item;
 pub mod journal;
 pub mod link;
 pub mod lookahead;

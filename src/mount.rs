@@ -2,6 +2,7 @@
 //! a background thread, and unmounts cleanly when asked (signal, `docsfs` exiting) or notices
 //! when someone else unmounted it (`fusermount3 -u`, `umount`).
 
+pub mod control;
 mod watch;
 
 use std::path::{Path, PathBuf};

@@ -23,8 +23,8 @@ use futures_util::Stream;
 
 pub use error::RemoteError;
 pub use model::{
-    Change, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page, Relocation, RemoteId, Role,
-    Roots, Upload, UploadTarget,
+    ActivityEntry, Change, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page, Principal,
+    PrincipalKind, Relocation, RemoteId, Role, Roots, Share, ShareRequest, Upload, UploadTarget,
 };
 
 /// A stream of content bytes, in order.
@@ -124,5 +124,54 @@ pub trait Remote: Send + Sync + 'static {
     /// Whether the store could not be reached lately ([`reachability::Reachable`]).
     fn offline(&self) -> bool {
         false
+    }
+
+    /// Everyone with a role on an item (`docsfs shares`): direct and inherited shares.
+    fn shares(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+    ) -> impl Future<Output = Result<Vec<Share>, RemoteError>> + Send {
+        let _ = (id, kind);
+        async { Err(RemoteError::Unsupported("this store has no sharing".into())) }
+    }
+
+    /// Shares an item (`docsfs share`), or changes the role of an existing direct share.
+    fn share(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        request: &ShareRequest,
+    ) -> impl Future<Output = Result<(), RemoteError>> + Send {
+        let _ = (id, kind, request);
+        async { Err(RemoteError::Unsupported("this store has no sharing".into())) }
+    }
+
+    /// Removes the direct share of an item with `with` (resolved as [`ShareRequest::with`]).
+    fn unshare(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        with: &str,
+    ) -> impl Future<Output = Result<(), RemoteError>> + Send {
+        let _ = (id, kind, with);
+        async { Err(RemoteError::Unsupported("this store has no sharing".into())) }
+    }
+
+    /// Who did what (`docsfs activity`): on `item` and, for a folder, on what it holds (`None`:
+    /// everything the caller may see), from `since` on; the newest `limit` entries, oldest
+    /// first.
+    fn activity(
+        &self,
+        item: Option<(&RemoteId, NodeKind)>,
+        since: Option<std::time::SystemTime>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<ActivityEntry>, RemoteError>> + Send {
+        let _ = (item, since, limit);
+        async {
+            Err(RemoteError::Unsupported(
+                "this store keeps no activity history".into(),
+            ))
+        }
     }
 }

@@ -124,10 +124,14 @@ mod tests {
         assert_eq!(
             names,
             [
+                "docsfs-activity.1",
                 "docsfs-demo.1",
                 "docsfs-mount.1",
                 "docsfs-serve.1",
+                "docsfs-share.1",
+                "docsfs-shares.1",
                 "docsfs-status.1",
+                "docsfs-unshare.1",
                 "docsfs.1",
                 "mount.docsfs.8"
             ]

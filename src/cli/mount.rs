@@ -368,7 +368,19 @@ async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()
     core.start_lookahead(args.lookahead);
     // Resolved before mounting: afterwards the path would be asked of the mount itself.
     let mountpoint = std::fs::canonicalize(&args.mountpoint).unwrap_or(args.mountpoint.clone());
-    let mounted = crate::mount::mount(core, tokio::runtime::Handle::current(), &opts)?;
+    let mounted = crate::mount::mount(core.clone(), tokio::runtime::Handle::current(), &opts)?;
+    // `docsfs share` and the like reach the mount here (a mount without it still works).
+    let backend_name = match args.backend {
+        Backend::Workdocs => "WorkDocs",
+        Backend::Logicaldoc => "LogicalDOC",
+    };
+    let _control = match crate::mount::control::start(core, &mountpoint, backend_name) {
+        Ok(control) => Some(control),
+        Err(e) => {
+            tracing::warn!(error = %e, "no control socket: `docsfs share`, `shares` and `activity` cannot reach this mount");
+            None
+        }
+    };
     let registration = super::status::Registration {
         pid: std::process::id(),
         mountpoint,

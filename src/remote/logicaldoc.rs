@@ -12,6 +12,7 @@ mod config;
 pub(crate) mod errors;
 pub(crate) mod json;
 pub(crate) mod session;
+mod sharing;
 mod trash;
 mod upload;
 pub(crate) mod wire;
@@ -27,8 +28,8 @@ pub use config::{ConfigError, LogicalDocAuth, LogicalDocConfig};
 
 use crate::remote::http::{self, Opened};
 use crate::remote::{
-    ByteStream, Collection, Node, NodeKind, Page, Relocation, Remote, RemoteError, RemoteId, Role,
-    Roots, Upload,
+    ActivityEntry, ByteStream, Collection, Node, NodeKind, Page, Relocation, Remote, RemoteError,
+    RemoteId, Role, Roots, Share, ShareRequest, Upload,
 };
 use session::Session;
 
@@ -421,6 +422,32 @@ impl Remote for LogicalDocRemote {
         mtime: std::time::SystemTime,
     ) -> Result<(), RemoteError> {
         self.set_version_mtime(doc, version, mtime).await
+    }
+
+    async fn shares(&self, id: &RemoteId, kind: NodeKind) -> Result<Vec<Share>, RemoteError> {
+        self.folder_shares(id, kind).await
+    }
+
+    async fn share(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        request: &ShareRequest,
+    ) -> Result<(), RemoteError> {
+        self.share_folder(id, kind, request).await
+    }
+
+    async fn unshare(&self, id: &RemoteId, kind: NodeKind, with: &str) -> Result<(), RemoteError> {
+        self.unshare_folder(id, kind, with).await
+    }
+
+    async fn activity(
+        &self,
+        _item: Option<(&RemoteId, NodeKind)>,
+        _since: Option<std::time::SystemTime>,
+        _limit: usize,
+    ) -> Result<Vec<ActivityEntry>, RemoteError> {
+        Err(RemoteError::Unsupported(sharing::NO_HISTORY.into()))
     }
 }
 

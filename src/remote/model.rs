@@ -158,3 +158,70 @@ pub struct ChangeBatch {
     /// More changed than one poll reads: everything cached should be considered stale.
     pub overflow: bool,
 }
+
+/// Who a share is with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PrincipalKind {
+    User,
+    Group,
+    /// Someone invited by email who has no account yet.
+    Invite,
+    /// Anyone with the link.
+    Anonymous,
+    /// Everyone in the organization.
+    Organization,
+}
+
+/// A user, group or other party a share is with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// The backend's id of it (a LogicalDOC user or group number as a string).
+    pub id: String,
+    pub kind: PrincipalKind,
+    /// The user or group name, when the store tells it.
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// One party's role on an item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Share {
+    pub principal: Principal,
+    pub role: Role,
+    /// The role comes from a folder above (no direct share on the item gives it).
+    pub inherited: bool,
+}
+
+/// A share to add or change: `with` as the user typed it (an id, a user name, an email address,
+/// a group name), resolved by the backend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareRequest {
+    pub with: String,
+    /// Viewer, Contributor or Coowner (an owner is not made by sharing).
+    pub role: Role,
+    /// A message to send the principal by email (`None`: no notification).
+    pub notify: Option<String>,
+}
+
+/// One thing someone did at the store, as `docsfs activity` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActivityEntry {
+    pub time: SystemTime,
+    /// Who did it: a user name when known, else the store's id of the user.
+    pub actor: String,
+    /// The store's name of the action, e.g. `DOCUMENT_RENAMED`.
+    pub action: String,
+    /// The item's name after the action.
+    pub item_name: Option<String>,
+    /// `None`: neither a folder nor a document (e.g. an organization-wide event).
+    pub item_kind: Option<NodeKind>,
+    pub item_id: Option<RemoteId>,
+    /// The item's name before a rename.
+    pub old_name: Option<String>,
+    /// The folder it left in a move (its name when known, else its id).
+    pub old_parent: Option<String>,
+    /// The document version concerned.
+    pub version: Option<String>,
+    /// Users or groups the action concerned (shares): names when known, else ids.
+    pub participants: Vec<String>,
+}

@@ -12,8 +12,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::{
-    ByteStream, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page, Relocation, Remote,
-    RemoteError, RemoteId, Role, Roots, Upload,
+    ActivityEntry, ByteStream, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page,
+    Relocation, Remote, RemoteError, RemoteId, Role, Roots, Share, ShareRequest, Upload,
 };
 
 /// While offline, how long calls fail without asking the store (the first wait; it doubles).
@@ -188,6 +188,32 @@ impl<R: Remote> Remote for Reachable<R> {
         let result = self.inner.probe().await;
         self.observe(&result);
         result
+    }
+
+    async fn shares(&self, id: &RemoteId, kind: NodeKind) -> Result<Vec<Share>, RemoteError> {
+        self.call(self.inner.shares(id, kind)).await
+    }
+
+    async fn share(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        request: &ShareRequest,
+    ) -> Result<(), RemoteError> {
+        self.call(self.inner.share(id, kind, request)).await
+    }
+
+    async fn unshare(&self, id: &RemoteId, kind: NodeKind, with: &str) -> Result<(), RemoteError> {
+        self.call(self.inner.unshare(id, kind, with)).await
+    }
+
+    async fn activity(
+        &self,
+        item: Option<(&RemoteId, NodeKind)>,
+        since: Option<SystemTime>,
+        limit: usize,
+    ) -> Result<Vec<ActivityEntry>, RemoteError> {
+        self.call(self.inner.activity(item, since, limit)).await
     }
 
     fn offline(&self) -> bool {

@@ -6,11 +6,13 @@
 //! `writes` the tree changes, `upload` and `put` the uploads. Shared with the other clients:
 //! `remote/http.rs` (time budgets, retries, ranged downloads) and `remote/labels.rs`.
 
+mod activity;
 mod config;
 pub(crate) mod content;
 pub(crate) mod errors;
 mod feed;
 pub(crate) mod put;
+mod sharing;
 mod transport;
 mod upload;
 pub(crate) mod wire;
@@ -25,8 +27,9 @@ pub use config::{ConfigError, WorkDocsAuth, WorkDocsConfig};
 
 use crate::remote::http::{self, Deadline, Opened};
 use crate::remote::{
-    ByteStream, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page, Relocation, Remote,
-    RemoteError, RemoteId, Role, Roots, Upload, UploadTarget,
+    ActivityEntry, ByteStream, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page,
+    Relocation, Remote, RemoteError, RemoteId, Role, Roots, Share, ShareRequest, Upload,
+    UploadTarget,
 };
 use content::{Source, UrlCache};
 use transport::{Credentials, Transport};
@@ -455,6 +458,32 @@ impl Remote for WorkDocsRemote {
         cursor: Option<&FeedCursor>,
     ) -> Result<Option<ChangeBatch>, RemoteError> {
         self.activity_changes(cursor).await.map(Some)
+    }
+
+    async fn shares(&self, id: &RemoteId, kind: NodeKind) -> Result<Vec<Share>, RemoteError> {
+        self.item_shares(id, kind).await
+    }
+
+    async fn share(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        request: &ShareRequest,
+    ) -> Result<(), RemoteError> {
+        self.share_item(id, kind, request).await
+    }
+
+    async fn unshare(&self, id: &RemoteId, kind: NodeKind, with: &str) -> Result<(), RemoteError> {
+        self.unshare_item(id, kind, with).await
+    }
+
+    async fn activity(
+        &self,
+        item: Option<(&RemoteId, NodeKind)>,
+        since: Option<std::time::SystemTime>,
+        limit: usize,
+    ) -> Result<Vec<ActivityEntry>, RemoteError> {
+        self.describe_activity(item, since, limit).await
     }
 }
 

@@ -25,6 +25,7 @@ mod options;
 mod packaging;
 mod reads;
 mod security;
+mod sharing;
 mod systemd;
 mod tree;
 mod writes;
