@@ -13,6 +13,7 @@ mod mount;
 mod notify;
 mod serve;
 mod status;
+mod versions;
 
 use std::process::ExitCode;
 
@@ -47,6 +48,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Show the running mounts of a cache folder and their pending, in-flight and failed uploads.
     Status(status::StatusArgs),
+    /// List a document's earlier versions or restore one, through its mount.
+    Versions(versions::VersionsArgs),
     /// Write the man pages or the shell completions (for packaging).
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -211,6 +214,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Mount(args) => mount::mount(args).await,
         Command::Demo(args) => demo::demo(args).await,
         Command::Status(args) => status::status(args),
+        Command::Versions(args) => versions::versions(args),
         Command::Generate(args) => generate::generate(args),
     }
 }

@@ -24,7 +24,7 @@ use futures_util::Stream;
 pub use error::RemoteError;
 pub use model::{
     Change, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page, Relocation, RemoteId, Role,
-    Roots, Upload, UploadTarget,
+    Roots, Upload, UploadTarget, Version,
 };
 
 /// A stream of content bytes, in order.
@@ -114,6 +114,20 @@ pub trait Remote: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<ChangeBatch>, RemoteError>> + Send {
         let _ = cursor;
         async { Ok(None) }
+    }
+
+    /// Every complete version of document `doc`, oldest first (the latest last). Stores that
+    /// keep no history answer Unsupported.
+    fn versions(
+        &self,
+        doc: &RemoteId,
+    ) -> impl Future<Output = Result<Vec<Version>, RemoteError>> + Send {
+        let _ = doc;
+        async {
+            Err(RemoteError::Unsupported(
+                "this store keeps no version history".into(),
+            ))
+        }
     }
 
     /// One cheap request that proves the store can be reached (used to reconnect).

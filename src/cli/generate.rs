@@ -128,6 +128,9 @@ mod tests {
                 "docsfs-mount.1",
                 "docsfs-serve.1",
                 "docsfs-status.1",
+                "docsfs-versions-list.1",
+                "docsfs-versions-restore.1",
+                "docsfs-versions.1",
                 "docsfs.1",
                 "mount.docsfs.8"
             ]

@@ -14,6 +14,7 @@ pub(crate) mod json;
 pub(crate) mod session;
 mod trash;
 mod upload;
+mod versions;
 pub(crate) mod wire;
 mod writes;
 
@@ -28,7 +29,7 @@ pub use config::{ConfigError, LogicalDocAuth, LogicalDocConfig};
 use crate::remote::http::{self, Opened};
 use crate::remote::{
     ByteStream, Collection, Node, NodeKind, Page, Relocation, Remote, RemoteError, RemoteId, Role,
-    Roots, Upload,
+    Roots, Upload, Version,
 };
 use session::Session;
 
@@ -344,6 +345,10 @@ impl Remote for LogicalDocRemote {
 
     async fn role(&self, id: &RemoteId) -> Result<Role, RemoteError> {
         self.folder_role(number(id)?).await
+    }
+
+    async fn versions(&self, doc: &RemoteId) -> Result<Vec<Version>, RemoteError> {
+        self.document_versions(doc).await
     }
 
     async fn read(

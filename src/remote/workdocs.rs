@@ -13,6 +13,7 @@ mod feed;
 pub(crate) mod put;
 mod transport;
 mod upload;
+mod versions;
 pub(crate) mod wire;
 mod writes;
 
@@ -26,7 +27,7 @@ pub use config::{ConfigError, WorkDocsAuth, WorkDocsConfig};
 use crate::remote::http::{self, Deadline, Opened};
 use crate::remote::{
     ByteStream, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page, Relocation, Remote,
-    RemoteError, RemoteId, Role, Roots, Upload, UploadTarget,
+    RemoteError, RemoteId, Role, Roots, Upload, UploadTarget, Version,
 };
 use content::{Source, UrlCache};
 use transport::{Credentials, Transport};
@@ -440,6 +441,10 @@ impl Remote for WorkDocsRemote {
         mtime: std::time::SystemTime,
     ) -> Result<(), RemoteError> {
         self.set_version_mtime(doc, version, mtime).await
+    }
+
+    async fn versions(&self, doc: &RemoteId) -> Result<Vec<Version>, RemoteError> {
+        self.document_versions(doc).await
     }
 
     async fn probe(&self) -> Result<(), RemoteError> {

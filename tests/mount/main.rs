@@ -27,6 +27,7 @@ mod reads;
 mod security;
 mod systemd;
 mod tree;
+mod versions;
 mod writes;
 
 use std::path::Path;
