@@ -27,6 +27,9 @@ done <<'LIST'
 -rw-r--r-- usr/share/man/man1/docsfs-mount.1.gz
 -rw-r--r-- usr/share/man/man1/docsfs-serve.1.gz
 -rw-r--r-- usr/share/man/man1/docsfs-status.1.gz
+-rw-r--r-- usr/share/man/man1/docsfs-versions.1.gz
+-rw-r--r-- usr/share/man/man1/docsfs-versions-list.1.gz
+-rw-r--r-- usr/share/man/man1/docsfs-versions-restore.1.gz
 -rw-r--r-- usr/share/man/man1/docsfs-demo.1.gz
 -rw-r--r-- usr/share/man/man1/docsfs-share.1.gz
 -rw-r--r-- usr/share/man/man1/docsfs-unshare.1.gz

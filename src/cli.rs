@@ -17,6 +17,7 @@ mod notify;
 mod serve;
 mod sharing;
 mod status;
+mod versions;
 
 use std::process::ExitCode;
 
@@ -59,6 +60,8 @@ enum Command {
     Shares(sharing::SharesArgs),
     /// Show who did what to a folder or document of a mount, oldest first.
     Activity(activity::ActivityArgs),
+    /// List a document's earlier versions or restore one, through its mount.
+    Versions(versions::VersionsArgs),
     /// Write the man pages or the shell completions (for packaging).
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -227,6 +230,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Unshare(args) => sharing::unshare(args).await,
         Command::Shares(args) => sharing::shares(args).await,
         Command::Activity(args) => activity::activity(args).await,
+        Command::Versions(args) => versions::versions(args),
         Command::Generate(args) => generate::generate(args),
     }
 }

@@ -19,6 +19,7 @@ pub mod namespace;
 pub mod read;
 pub mod spool;
 pub mod upload;
+pub mod versions;
 pub mod write;
 
 use std::collections::HashMap;
@@ -165,6 +166,8 @@ pub struct Fs<R: Remote> {
     writes: Mutex<HashMap<Ino, Arc<write::WriteState>>>,
     spool: spool::Spool,
     recent: Mutex<spool::Recent>,
+    /// The read-only versions view's cached listings (`versions.rs`).
+    views: versions::Views,
 }
 
 impl<R: Remote> Fs<R> {
@@ -192,6 +195,7 @@ impl<R: Remote> Fs<R> {
             writes: Mutex::new(HashMap::new()),
             spool,
             recent: Mutex::new(recent),
+            views: versions::Views::default(),
         })
     }
 
@@ -269,6 +273,10 @@ impl<R: Remote> Fs<R> {
             Origin::Remote(id) if i.kind == NodeKind::Folder => Ok(Collection::Folder(id.clone())),
             Origin::Remote(_) | Origin::Local(_) => Err(FsError::NotDir),
             Origin::Gone => Err(FsError::NotFound),
+            // Listed by `versions.rs` (see `listing`).
+            Origin::VersionsOf(_) | Origin::VersionList(_) | Origin::Version { .. } => {
+                Err(FsError::ReadOnly)
+            }
         }
     }
 
@@ -298,6 +306,9 @@ impl<R: Remote> Fs<R> {
     /// The current listing of `dir`: the cached one if younger than the TTL, else a new one.
     fn listing(&self, dir: Ino) -> FsResult<Arc<Listing>> {
         let i = self.inode(dir)?;
+        if i.origin.in_versions_view() {
+            return self.view_listing(dir, &i);
+        }
         let collection = self.collection_of(&i)?;
         let reserved = self.reserved_entries(dir);
         // Check and replace under one hold of the lock, so concurrent callers share one listing.
@@ -317,6 +328,10 @@ impl<R: Remote> Fs<R> {
 
     /// Fetches the next page of `listing` into `state` and records its items as inodes.
     async fn fetch_page(&self, listing: &Listing, state: &mut dir::ListingState) -> FsResult<()> {
+        if self.inode(listing.dir)?.origin.in_versions_view() {
+            // Boxed: a `.versions` folder is filled from its folder's listing.
+            return Box::pin(self.fill_view(listing, state)).await;
+        }
         let page = match self
             .remote
             .list(&listing.collection, state.marker.as_deref())
@@ -409,7 +424,13 @@ impl<R: Remote> Fs<R> {
         if self.inode(parent)?.kind != NodeKind::Folder {
             return Err(FsError::NotDir);
         }
-        let ino = self.find(parent, name).await?.ok_or(FsError::NotFound)?;
+        let ino = match self.find(parent, name).await? {
+            Some(ino) => ino,
+            None => self
+                .hidden_entry(parent, name)
+                .await?
+                .ok_or(FsError::NotFound)?,
+        };
         let mut t = self.inodes.lock().expect("inode lock");
         t.add_lookups(ino, 1);
         let i = t.get(ino).cloned().ok_or(FsError::Stale(ino))?;
@@ -431,7 +452,11 @@ impl<R: Remote> Fs<R> {
     /// Attributes, refreshed through the parent's listing when older than the TTL.
     pub async fn getattr(&self, ino: Ino) -> FsResult<Stat> {
         let i = self.inode(ino)?;
-        if i.node.is_some() && (i.expired || i.fetched.elapsed() >= self.config.metadata_ttl) {
+        let remote = !i.origin.in_versions_view();
+        if remote
+            && i.node.is_some()
+            && (i.expired || i.fetched.elapsed() >= self.config.metadata_ttl)
+        {
             let asked = std::time::Instant::now();
             if self.find(i.parent, &i.name).await? != Some(ino) {
                 // Not under its old name: still there if the refreshed listing saw it (renamed

@@ -25,6 +25,7 @@ pub use error::RemoteError;
 pub use model::{
     ActivityEntry, Change, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page, Principal,
     PrincipalKind, Relocation, RemoteId, Role, Roots, Share, ShareRequest, Upload, UploadTarget,
+    Version,
 };
 
 /// A stream of content bytes, in order.
@@ -114,6 +115,20 @@ pub trait Remote: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<ChangeBatch>, RemoteError>> + Send {
         let _ = cursor;
         async { Ok(None) }
+    }
+
+    /// Every complete version of document `doc`, oldest first (the latest last). Stores that
+    /// keep no history answer Unsupported.
+    fn versions(
+        &self,
+        doc: &RemoteId,
+    ) -> impl Future<Output = Result<Vec<Version>, RemoteError>> + Send {
+        let _ = doc;
+        async {
+            Err(RemoteError::Unsupported(
+                "this store keeps no version history".into(),
+            ))
+        }
     }
 
     /// One cheap request that proves the store can be reached (used to reconnect).

@@ -14,5 +14,7 @@ mod sessions;
 mod support;
 #[path = "remote_logicaldoc/tolerant.rs"]
 mod tolerant;
+#[path = "remote_logicaldoc/versions.rs"]
+mod versions;
 #[path = "remote_logicaldoc/writes.rs"]
 mod writes;

@@ -16,5 +16,7 @@ mod support;
 mod upload_failures;
 #[path = "remote_workdocs/uploads.rs"]
 mod uploads;
+#[path = "remote_workdocs/versions.rs"]
+mod versions;
 #[path = "remote_workdocs/writes.rs"]
 mod writes;

@@ -132,6 +132,9 @@ mod tests {
                 "docsfs-shares.1",
                 "docsfs-status.1",
                 "docsfs-unshare.1",
+                "docsfs-versions-list.1",
+                "docsfs-versions-restore.1",
+                "docsfs-versions.1",
                 "docsfs.1",
                 "mount.docsfs.8"
             ]

@@ -198,7 +198,7 @@ impl<R: Remote> Fs<R> {
                 continue;
             }
             let i = self.inode(target)?;
-            if i.kind == NodeKind::Folder {
+            if i.kind == NodeKind::Folder && !i.origin.in_versions_view() {
                 self.look_ahead(target);
             }
             out.push(DirEntry {

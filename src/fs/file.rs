@@ -48,6 +48,9 @@ impl<R: Remote> Fs<R> {
             return Err(FsError::NotFound);
         }
         let writable = access != Access::Read;
+        if writable && i.origin.in_versions_view() {
+            return Err(FsError::ReadOnly);
+        }
         if writable && !i.role.can_write() {
             return Err(FsError::Denied);
         }

@@ -28,6 +28,26 @@ pub enum Origin {
     Local(u64),
     /// An item deleted or replaced while the kernel may still hold its number.
     Gone,
+    /// The hidden `.versions` folder of a folder (its remote id): one folder per document
+    /// (`fs/versions.rs`).
+    VersionsOf(RemoteId),
+    /// `.versions/NAME`: the versions of a document (its remote id).
+    VersionList(RemoteId),
+    /// One version of a document, as a read-only file.
+    Version {
+        doc: RemoteId,
+        version: String,
+    },
+}
+
+impl Origin {
+    /// Whether the inode belongs to the read-only versions view.
+    pub fn in_versions_view(&self) -> bool {
+        matches!(
+            self,
+            Origin::VersionsOf(_) | Origin::VersionList(_) | Origin::Version { .. }
+        )
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -165,6 +185,38 @@ impl InodeTable {
         inode.fetched = now;
         inode.expired = false;
         self.refresh_link(ino);
+        ino
+    }
+
+    /// The inode of a versions-view item (see [`Origin::in_versions_view`]), created on first
+    /// use, shown as `name` in `parent` with `node`'s attributes (none for its folders), read-only.
+    pub fn view_item(
+        &mut self,
+        origin: Origin,
+        kind: NodeKind,
+        parent: Ino,
+        name: String,
+        node: Option<Node>,
+    ) -> Ino {
+        debug_assert!(origin.in_versions_view());
+        let now = Instant::now();
+        let ino = self.allocate(origin.clone(), |_| Inode {
+            origin,
+            kind,
+            parent,
+            name: name.clone(),
+            node: None,
+            role: Role::Viewer,
+            fetched: now,
+            lookups: 0,
+            link_target: None,
+            expired: false,
+        });
+        let inode = self.inodes.get_mut(&ino).expect("allocated above");
+        inode.parent = parent;
+        inode.name = name;
+        inode.node = node;
+        inode.fetched = now;
         ino
     }
 

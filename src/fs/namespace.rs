@@ -126,7 +126,7 @@ impl<R: Remote> Fs<R> {
     }
 
     pub async fn unlink(&self, parent: Ino, name: &str) -> FsResult<()> {
-        let ino = self.find(parent, name).await?.ok_or(FsError::NotFound)?;
+        let ino = self.find_to_change(parent, name).await?;
         if self.inode(ino)?.kind == NodeKind::Folder {
             return Err(FsError::IsDir);
         }
@@ -134,7 +134,7 @@ impl<R: Remote> Fs<R> {
     }
 
     pub async fn rmdir(&self, parent: Ino, name: &str) -> FsResult<()> {
-        let ino = self.find(parent, name).await?.ok_or(FsError::NotFound)?;
+        let ino = self.find_to_change(parent, name).await?;
         if self.inode(ino)?.kind != NodeKind::Folder {
             return Err(FsError::NotDir);
         }
@@ -222,7 +222,8 @@ impl<R: Remote> Fs<R> {
         no_replace: bool,
     ) -> FsResult<()> {
         check_name(new_name)?;
-        let src = self.find(parent, name).await?.ok_or(FsError::NotFound)?;
+        let src = self.find_to_change(parent, name).await?;
+        self.refuse_in_view(new_parent)?;
         if parent == new_parent && name == new_name {
             return Ok(());
         }

@@ -14,6 +14,7 @@ mod offline;
 mod reads;
 mod roles;
 mod tree;
+mod versions;
 mod writes;
 
 use std::sync::Arc;

@@ -21,6 +21,9 @@ impl<R: Remote> Fs<R> {
             Origin::Remote(_) => Err(FsError::NotDir),
             Origin::RecycleBin | Origin::SharedWithMe => Err(FsError::Denied),
             Origin::Local(_) | Origin::Gone => Err(FsError::NotFound),
+            Origin::VersionsOf(_) | Origin::VersionList(_) | Origin::Version { .. } => {
+                Err(FsError::ReadOnly)
+            }
         }
     }
 

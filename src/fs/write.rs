@@ -434,6 +434,7 @@ impl<R: Remote> Fs<R> {
 
     /// EACCES unless the caller may change the item.
     pub(super) fn check_writable(&self, ino: Ino) -> FsResult<()> {
+        self.refuse_in_view(ino)?;
         if self.inode(ino)?.role.can_write() {
             Ok(())
         } else {

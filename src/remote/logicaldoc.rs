@@ -15,6 +15,7 @@ pub(crate) mod session;
 mod sharing;
 mod trash;
 mod upload;
+mod versions;
 pub(crate) mod wire;
 mod writes;
 
@@ -29,7 +30,7 @@ pub use config::{ConfigError, LogicalDocAuth, LogicalDocConfig};
 use crate::remote::http::{self, Opened};
 use crate::remote::{
     ActivityEntry, ByteStream, Collection, Node, NodeKind, Page, Relocation, Remote, RemoteError,
-    RemoteId, Role, Roots, Share, ShareRequest, Upload,
+    RemoteId, Role, Roots, Share, ShareRequest, Upload, Version,
 };
 use session::Session;
 
@@ -345,6 +346,10 @@ impl Remote for LogicalDocRemote {
 
     async fn role(&self, id: &RemoteId) -> Result<Role, RemoteError> {
         self.folder_role(number(id)?).await
+    }
+
+    async fn versions(&self, doc: &RemoteId) -> Result<Vec<Version>, RemoteError> {
+        self.document_versions(doc).await
     }
 
     async fn read(

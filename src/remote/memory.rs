@@ -21,6 +21,7 @@ mod store;
 #[cfg(test)]
 mod tests;
 mod tree;
+mod versions;
 mod writes;
 
 use std::fmt;
@@ -32,7 +33,7 @@ pub use knobs::CallCounts;
 
 use super::{
     ByteStream, Collection, Node, NodeKind, Page, Relocation, Remote, RemoteError, RemoteId, Role,
-    Roots, Upload,
+    Roots, Upload, Version,
 };
 use knobs::{CallKind, Knobs};
 use store::Store;
@@ -264,5 +265,10 @@ impl Remote for MemoryRemote {
     ) -> Result<(), RemoteError> {
         self.admit(CallKind::Write).await?;
         self.with(|s| s.store.set_mtime(&self.user, doc, version, mtime))
+    }
+
+    async fn versions(&self, doc: &RemoteId) -> Result<Vec<Version>, RemoteError> {
+        self.admit(CallKind::List).await?;
+        self.with(|s| s.store.versions(&self.user, doc))
     }
 }

@@ -57,6 +57,22 @@ pub struct Node {
     pub link: Option<Vec<String>>,
 }
 
+/// One complete (ACTIVE) version of a document, as [`crate::remote::Remote::versions`] lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Version {
+    /// What [`crate::remote::Remote::read`] takes as `version`.
+    pub id: String,
+    /// How people name it: LogicalDOC's `X.Y` (`1.2`); on WorkDocs, which has no labels, its
+    /// ordinal among the listed versions, oldest first (`1`, `2`, …).
+    pub label: String,
+    pub size: u64,
+    /// The content's modification time, else when the version was created.
+    pub mtime: SystemTime,
+    pub created: SystemTime,
+    /// Who uploaded it, as the store names them.
+    pub creator: Option<String>,
+}
+
 /// One page of a listing; `next_marker` fetches the next.
 #[derive(Clone, Debug, Default)]
 pub struct Page {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::{
     ActivityEntry, ByteStream, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page,
-    Relocation, Remote, RemoteError, RemoteId, Role, Roots, Share, ShareRequest, Upload,
+    Relocation, Remote, RemoteError, RemoteId, Role, Roots, Share, ShareRequest, Upload, Version,
 };
 
 /// While offline, how long calls fail without asking the store (the first wait; it doubles).
@@ -184,6 +184,10 @@ impl<R: Remote> Remote for Reachable<R> {
     }
 
     /// Always sent, offline or not.
+    async fn versions(&self, doc: &RemoteId) -> Result<Vec<Version>, RemoteError> {
+        self.call(self.inner.versions(doc)).await
+    }
+
     async fn probe(&self) -> Result<(), RemoteError> {
         let result = self.inner.probe().await;
         self.observe(&result);

@@ -15,6 +15,7 @@ pub(crate) mod put;
 mod sharing;
 mod transport;
 mod upload;
+mod versions;
 pub(crate) mod wire;
 mod writes;
 
@@ -29,7 +30,7 @@ use crate::remote::http::{self, Deadline, Opened};
 use crate::remote::{
     ActivityEntry, ByteStream, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page,
     Relocation, Remote, RemoteError, RemoteId, Role, Roots, Share, ShareRequest, Upload,
-    UploadTarget,
+    UploadTarget, Version,
 };
 use content::{Source, UrlCache};
 use transport::{Credentials, Transport};
@@ -443,6 +444,10 @@ impl Remote for WorkDocsRemote {
         mtime: std::time::SystemTime,
     ) -> Result<(), RemoteError> {
         self.set_version_mtime(doc, version, mtime).await
+    }
+
+    async fn versions(&self, doc: &RemoteId) -> Result<Vec<Version>, RemoteError> {
+        self.document_versions(doc).await
     }
 
     async fn probe(&self) -> Result<(), RemoteError> {

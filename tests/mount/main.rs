@@ -28,6 +28,7 @@ mod security;
 mod sharing;
 mod systemd;
 mod tree;
+mod versions;
 mod writes;
 
 use std::path::Path;

@@ -22,6 +22,8 @@ pub(super) struct Version {
     pub id: String,
     pub bytes: Bytes,
     pub mtime: SystemTime,
+    /// When it was uploaded (the logical clock).
+    pub created: SystemTime,
 }
 
 pub(super) struct Item {

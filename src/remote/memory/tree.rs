@@ -130,6 +130,7 @@ impl Store {
             id: id.clone(),
             bytes,
             mtime,
+            created: now,
         };
         item.versions.push(version);
         Ok(id)
