@@ -1,9 +1,11 @@
 //! Which store item an inode number stands for, for commands that act on an item by path
 //! (`docsfs share`, `shares`, `activity`, through the mount's control socket): the kernel's
 //! `st_ino` is the core's own inode number, so the table answers directly. The mount root is
-//! the caller's root folder; the special folders and files not uploaded yet have no item.
+//! the caller's root folder; the special folders, the `.versions` views and files not uploaded
+//! yet have no item.
 
 use super::inode::{Ino, Origin};
+use super::versions::VERSIONS_NAME;
 use super::{Fs, RECYCLE_BIN_NAME, SHARED_WITH_ME_NAME};
 use crate::remote::{NodeKind, Remote, RemoteId};
 
@@ -45,6 +47,9 @@ impl<R: Remote> Fs<R> {
             }),
             Origin::RecycleBin => Err(ItemError::Special(RECYCLE_BIN_NAME)),
             Origin::SharedWithMe => Err(ItemError::Special(SHARED_WITH_ME_NAME)),
+            Origin::VersionsOf(_) | Origin::VersionList(_) | Origin::Version { .. } => {
+                Err(ItemError::Special(VERSIONS_NAME))
+            }
             Origin::Local(_) => Err(ItemError::NotUploaded),
             Origin::Gone => Err(ItemError::Gone),
             Origin::Remote(id) => Ok(ItemRef {
