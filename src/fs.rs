@@ -19,6 +19,7 @@ pub mod read;
 pub mod spool;
 pub mod upload;
 pub mod write;
+pub mod xattrs;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -103,6 +104,10 @@ pub enum FsError {
     CrossDevice,
     #[error("spool: {0}")]
     Io(String),
+    #[error("no such extended attribute")]
+    NoAttribute,
+    #[error("operation not permitted: {0}")]
+    NotPermitted(&'static str),
 }
 
 pub type FsResult<T> = Result<T, FsError>;
@@ -164,6 +169,8 @@ pub struct Fs<R: Remote> {
     writes: Mutex<HashMap<Ino, Arc<write::WriteState>>>,
     spool: spool::Spool,
     recent: Mutex<spool::Recent>,
+    /// Labels, custom metadata and the rest of the extended attributes, by inode.
+    xattrs: Mutex<LruCache<Ino, xattrs::Cached>>,
 }
 
 impl<R: Remote> Fs<R> {
@@ -191,6 +198,7 @@ impl<R: Remote> Fs<R> {
             writes: Mutex::new(HashMap::new()),
             spool,
             recent: Mutex::new(recent),
+            xattrs: Mutex::new(LruCache::new(capacity)),
         })
     }
 

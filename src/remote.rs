@@ -23,8 +23,8 @@ use futures_util::Stream;
 
 pub use error::RemoteError;
 pub use model::{
-    Change, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page, Relocation, RemoteId, Role,
-    Roots, Upload, UploadTarget,
+    Change, ChangeBatch, Collection, FeedCursor, ItemMetadata, Node, NodeKind, Page, Relocation,
+    RemoteId, Role, Roots, Upload, UploadTarget,
 };
 
 /// A stream of content bytes, in order.
@@ -116,6 +116,39 @@ pub trait Remote: Send + Sync + 'static {
         async { Ok(None) }
     }
 
+    /// The item's labels, custom metadata, owner and signature (read fresh from the store).
+    fn metadata(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+    ) -> impl Future<Output = Result<ItemMetadata, RemoteError>> + Send {
+        let _ = (id, kind);
+        async { Err(unsupported("item metadata")) }
+    }
+
+    /// Makes `labels` the item's whole set of labels.
+    fn set_labels(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        labels: &[String],
+    ) -> impl Future<Output = Result<(), RemoteError>> + Send {
+        let _ = (id, kind, labels);
+        async { Err(unsupported("labels")) }
+    }
+
+    /// Sets (`Some`: creates or replaces) or deletes (`None`) one custom metadata pair.
+    fn set_custom(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        key: &str,
+        value: Option<&str>,
+    ) -> impl Future<Output = Result<(), RemoteError>> + Send {
+        let _ = (id, kind, key, value);
+        async { Err(unsupported("custom metadata")) }
+    }
+
     /// One cheap request that proves the store can be reached (used to reconnect).
     fn probe(&self) -> impl Future<Output = Result<(), RemoteError>> + Send {
         async { self.roots().await.map(|_| ()) }
@@ -125,4 +158,8 @@ pub trait Remote: Send + Sync + 'static {
     fn offline(&self) -> bool {
         false
     }
+}
+
+fn unsupported(what: &str) -> RemoteError {
+    RemoteError::Unsupported(format!("this store keeps no {what}"))
 }

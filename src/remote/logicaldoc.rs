@@ -11,6 +11,7 @@
 mod config;
 pub(crate) mod errors;
 pub(crate) mod json;
+mod metadata;
 pub(crate) mod session;
 mod trash;
 mod upload;
@@ -27,8 +28,8 @@ pub use config::{ConfigError, LogicalDocAuth, LogicalDocConfig};
 
 use crate::remote::http::{self, Opened};
 use crate::remote::{
-    ByteStream, Collection, Node, NodeKind, Page, Relocation, Remote, RemoteError, RemoteId, Role,
-    Roots, Upload,
+    ByteStream, Collection, ItemMetadata, Node, NodeKind, Page, Relocation, Remote, RemoteError,
+    RemoteId, Role, Roots, Upload,
 };
 use session::Session;
 
@@ -421,6 +422,29 @@ impl Remote for LogicalDocRemote {
         mtime: std::time::SystemTime,
     ) -> Result<(), RemoteError> {
         self.set_version_mtime(doc, version, mtime).await
+    }
+
+    async fn metadata(&self, id: &RemoteId, kind: NodeKind) -> Result<ItemMetadata, RemoteError> {
+        self.item_metadata(id, kind).await
+    }
+
+    async fn set_labels(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        labels: &[String],
+    ) -> Result<(), RemoteError> {
+        self.replace_tags(id, kind, labels).await
+    }
+
+    async fn set_custom(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), RemoteError> {
+        self.write_attribute(id, kind, key, value).await
     }
 }
 

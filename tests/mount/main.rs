@@ -28,6 +28,7 @@ mod security;
 mod systemd;
 mod tree;
 mod writes;
+mod xattrs;
 
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
