@@ -21,6 +21,7 @@ pub mod spool;
 pub mod upload;
 pub mod versions;
 pub mod write;
+pub mod xattrs;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -105,6 +106,10 @@ pub enum FsError {
     CrossDevice,
     #[error("spool: {0}")]
     Io(String),
+    #[error("no such extended attribute")]
+    NoAttribute,
+    #[error("operation not permitted: {0}")]
+    NotPermitted(&'static str),
 }
 
 pub type FsResult<T> = Result<T, FsError>;
@@ -168,6 +173,8 @@ pub struct Fs<R: Remote> {
     recent: Mutex<spool::Recent>,
     /// The read-only versions view's cached listings (`versions.rs`).
     views: versions::Views,
+    /// Labels, custom metadata and the rest of the extended attributes, by inode.
+    xattrs: Mutex<LruCache<Ino, xattrs::Cached>>,
 }
 
 impl<R: Remote> Fs<R> {
@@ -196,6 +203,7 @@ impl<R: Remote> Fs<R> {
             spool,
             recent: Mutex::new(recent),
             views: versions::Views::default(),
+            xattrs: Mutex::new(LruCache::new(capacity)),
         })
     }
 

@@ -23,9 +23,9 @@ use futures_util::Stream;
 
 pub use error::RemoteError;
 pub use model::{
-    ActivityEntry, Change, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page, Principal,
-    PrincipalKind, Relocation, RemoteId, Role, Roots, Share, ShareRequest, Upload, UploadTarget,
-    Version,
+    ActivityEntry, Change, ChangeBatch, Collection, FeedCursor, ItemMetadata, Node, NodeKind, Page,
+    Principal, PrincipalKind, Relocation, RemoteId, Role, Roots, Share, ShareRequest, Upload,
+    UploadTarget, Version,
 };
 
 /// A stream of content bytes, in order.
@@ -131,6 +131,39 @@ pub trait Remote: Send + Sync + 'static {
         }
     }
 
+    /// The item's labels, custom metadata, owner and signature (read fresh from the store).
+    fn metadata(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+    ) -> impl Future<Output = Result<ItemMetadata, RemoteError>> + Send {
+        let _ = (id, kind);
+        async { Err(unsupported("item metadata")) }
+    }
+
+    /// Makes `labels` the item's whole set of labels.
+    fn set_labels(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        labels: &[String],
+    ) -> impl Future<Output = Result<(), RemoteError>> + Send {
+        let _ = (id, kind, labels);
+        async { Err(unsupported("labels")) }
+    }
+
+    /// Sets (`Some`: creates or replaces) or deletes (`None`) one custom metadata pair.
+    fn set_custom(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        key: &str,
+        value: Option<&str>,
+    ) -> impl Future<Output = Result<(), RemoteError>> + Send {
+        let _ = (id, kind, key, value);
+        async { Err(unsupported("custom metadata")) }
+    }
+
     /// One cheap request that proves the store can be reached (used to reconnect).
     fn probe(&self) -> impl Future<Output = Result<(), RemoteError>> + Send {
         async { self.roots().await.map(|_| ()) }
@@ -189,4 +222,8 @@ pub trait Remote: Send + Sync + 'static {
             ))
         }
     }
+}
+
+fn unsupported(what: &str) -> RemoteError {
+    RemoteError::Unsupported(format!("this store keeps no {what}"))
 }

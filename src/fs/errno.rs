@@ -23,6 +23,8 @@ pub fn errno(e: &FsError) -> i32 {
         // `mv` answers EXDEV by copying and deleting, which is what such a move means.
         FsError::CrossDevice => libc::EXDEV,
         FsError::Io(_) => libc::EIO,
+        FsError::NoAttribute => libc::ENODATA,
+        FsError::NotPermitted(_) => libc::EPERM,
         FsError::Remote(r) => remote_errno(r),
     }
 }

@@ -93,6 +93,27 @@ fn fail(e: &FsError) -> Errno {
     Errno::from_i32(errno(e))
 }
 
+/// An attribute name from the kernel; one that is not UTF-8 is none of ours.
+fn xattr_name(name: &OsStr) -> Result<String, Errno> {
+    name.to_str()
+        .map(str::to_owned)
+        .ok_or(Errno::from_i32(libc::EOPNOTSUPP))
+}
+
+/// getxattr's and listxattr's answer: the size when asked with size 0, else the bytes if they
+/// fit (ERANGE if not).
+fn reply_xattr(reply: fuser::ReplyXattr, size: u32, value: Result<Vec<u8>, Errno>) {
+    match value {
+        Err(e) => reply.error(e),
+        Ok(v) if size == 0 => match u32::try_from(v.len()) {
+            Ok(n) => reply.size(n),
+            Err(_) => reply.error(Errno::from_i32(libc::E2BIG)),
+        },
+        Ok(v) if v.len() > size as usize => reply.error(Errno::from_i32(libc::ERANGE)),
+        Ok(v) => reply.data(&v),
+    }
+}
+
 /// A file name from the kernel; names that are not UTF-8 cannot exist in the store.
 fn utf8(name: &OsStr) -> Result<String, Errno> {
     name.to_str().map(str::to_owned).ok_or(Errno::ENOENT)
@@ -468,21 +489,71 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
     fn getxattr(
         &self,
         _req: &Request,
-        _ino: INodeNo,
-        _name: &OsStr,
-        _size: u32,
+        ino: INodeNo,
+        name: &OsStr,
+        size: u32,
         reply: fuser::ReplyXattr,
     ) {
-        // No extended attributes are exposed yet: every name is absent.
-        reply.error(Errno::from_i32(libc::ENODATA));
+        let core = self.core.clone();
+        let name = xattr_name(name);
+        self.rt.spawn(async move {
+            let value = match name {
+                Ok(name) => core.getxattr(ino.0, &name).await.map_err(|e| fail(&e)),
+                Err(e) => Err(e),
+            };
+            reply_xattr(reply, size, value);
+        });
     }
 
-    fn listxattr(&self, _req: &Request, _ino: INodeNo, size: u32, reply: fuser::ReplyXattr) {
-        if size == 0 {
-            reply.size(0)
-        } else {
-            reply.data(&[])
-        }
+    fn listxattr(&self, _req: &Request, ino: INodeNo, size: u32, reply: fuser::ReplyXattr) {
+        let core = self.core.clone();
+        self.rt.spawn(async move {
+            let names = core.listxattr(ino.0).await.map_err(|e| fail(&e));
+            reply_xattr(reply, size, names);
+        });
+    }
+
+    fn setxattr(
+        &self,
+        _req: &Request,
+        ino: INodeNo,
+        name: &OsStr,
+        value: &[u8],
+        flags: i32,
+        _position: u32,
+        reply: ReplyEmpty,
+    ) {
+        let core = self.core.clone();
+        let name = xattr_name(name);
+        let value = value.to_vec();
+        self.rt.spawn(async move {
+            let done = match name {
+                Ok(name) => core
+                    .setxattr(ino.0, &name, &value, flags)
+                    .await
+                    .map_err(|e| fail(&e)),
+                Err(e) => Err(e),
+            };
+            match done {
+                Ok(()) => reply.ok(),
+                Err(e) => reply.error(e),
+            }
+        });
+    }
+
+    fn removexattr(&self, _req: &Request, ino: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        let core = self.core.clone();
+        let name = xattr_name(name);
+        self.rt.spawn(async move {
+            let done = match name {
+                Ok(name) => core.removexattr(ino.0, &name).await.map_err(|e| fail(&e)),
+                Err(e) => Err(e),
+            };
+            match done {
+                Ok(()) => reply.ok(),
+                Err(e) => reply.error(e),
+            }
+        });
     }
 
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {

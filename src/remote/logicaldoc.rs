@@ -11,6 +11,7 @@
 mod config;
 pub(crate) mod errors;
 pub(crate) mod json;
+mod metadata;
 pub(crate) mod session;
 mod sharing;
 mod trash;
@@ -29,8 +30,8 @@ pub use config::{ConfigError, LogicalDocAuth, LogicalDocConfig};
 
 use crate::remote::http::{self, Opened};
 use crate::remote::{
-    ActivityEntry, ByteStream, Collection, Node, NodeKind, Page, Relocation, Remote, RemoteError,
-    RemoteId, Role, Roots, Share, ShareRequest, Upload, Version,
+    ActivityEntry, ByteStream, Collection, ItemMetadata, Node, NodeKind, Page, Relocation, Remote,
+    RemoteError, RemoteId, Role, Roots, Share, ShareRequest, Upload, Version,
 };
 use session::Session;
 
@@ -453,6 +454,29 @@ impl Remote for LogicalDocRemote {
         _limit: usize,
     ) -> Result<Vec<ActivityEntry>, RemoteError> {
         Err(RemoteError::Unsupported(sharing::NO_HISTORY.into()))
+    }
+
+    async fn metadata(&self, id: &RemoteId, kind: NodeKind) -> Result<ItemMetadata, RemoteError> {
+        self.item_metadata(id, kind).await
+    }
+
+    async fn set_labels(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        labels: &[String],
+    ) -> Result<(), RemoteError> {
+        self.replace_tags(id, kind, labels).await
+    }
+
+    async fn set_custom(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), RemoteError> {
+        self.write_attribute(id, kind, key, value).await
     }
 }
 

@@ -2,6 +2,7 @@
 //! attributes a `stat` needs, pages of a listing, the caller's roles, and where the tree starts.
 //! Backend clients translate their wire shapes into these; nothing HTTP-shaped appears here.
 
+use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 /// A backend's id of a folder or document.
@@ -240,4 +241,18 @@ pub struct ActivityEntry {
     pub version: Option<String>,
     /// Users or groups the action concerned (shares): names when known, else ids.
     pub participants: Vec<String>,
+}
+
+/// What a store keeps about an item besides what a listing shows (the mount's extended
+/// attributes): its labels (LogicalDOC: tags), custom metadata (LogicalDOC: string
+/// attributes), who owns it and a content signature.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ItemMetadata {
+    /// Every label, the client's own mtime labels included ([`super::labels`]).
+    pub labels: Vec<String>,
+    pub custom: BTreeMap<String, String>,
+    /// The owner's (creator's) user name if the store says, else their id.
+    pub owner: Option<String>,
+    /// WorkDocs: the latest version's `Signature`; LogicalDOC: the SHA-1 `digest`.
+    pub signature: Option<String>,
 }

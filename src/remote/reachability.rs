@@ -12,8 +12,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::{
-    ActivityEntry, ByteStream, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page,
-    Relocation, Remote, RemoteError, RemoteId, Role, Roots, Share, ShareRequest, Upload, Version,
+    ActivityEntry, ByteStream, ChangeBatch, Collection, FeedCursor, ItemMetadata, Node, NodeKind,
+    Page, Relocation, Remote, RemoteError, RemoteId, Role, Roots, Share, ShareRequest, Upload,
+    Version,
 };
 
 /// While offline, how long calls fail without asking the store (the first wait; it doubles).
@@ -181,6 +182,29 @@ impl<R: Remote> Remote for Reachable<R> {
         cursor: Option<&FeedCursor>,
     ) -> Result<Option<ChangeBatch>, RemoteError> {
         self.call(self.inner.changes(cursor)).await
+    }
+
+    async fn metadata(&self, id: &RemoteId, kind: NodeKind) -> Result<ItemMetadata, RemoteError> {
+        self.call(self.inner.metadata(id, kind)).await
+    }
+
+    async fn set_labels(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        labels: &[String],
+    ) -> Result<(), RemoteError> {
+        self.call(self.inner.set_labels(id, kind, labels)).await
+    }
+
+    async fn set_custom(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), RemoteError> {
+        self.call(self.inner.set_custom(id, kind, key, value)).await
     }
 
     /// Always sent, offline or not.

@@ -11,6 +11,7 @@ mod config;
 pub(crate) mod content;
 pub(crate) mod errors;
 mod feed;
+mod metadata;
 pub(crate) mod put;
 mod sharing;
 mod transport;
@@ -28,8 +29,8 @@ pub use config::{ConfigError, WorkDocsAuth, WorkDocsConfig};
 
 use crate::remote::http::{self, Deadline, Opened};
 use crate::remote::{
-    ActivityEntry, ByteStream, ChangeBatch, Collection, FeedCursor, Node, NodeKind, Page,
-    Relocation, Remote, RemoteError, RemoteId, Role, Roots, Share, ShareRequest, Upload,
+    ActivityEntry, ByteStream, ChangeBatch, Collection, FeedCursor, ItemMetadata, Node, NodeKind,
+    Page, Relocation, Remote, RemoteError, RemoteId, Role, Roots, Share, ShareRequest, Upload,
     UploadTarget, Version,
 };
 use content::{Source, UrlCache};
@@ -55,6 +56,7 @@ fn marker_param(marker: Option<&str>) -> String {
 /// The caller as GetCurrentUser describes it (user-token mode).
 struct Identity {
     user_id: String,
+    username: Option<String>,
     root: String,
     recycle_bin: Option<String>,
     organization: Option<String>,
@@ -73,6 +75,8 @@ pub struct WorkDocsRemote {
     /// Documents this client created, with the mtime labels it gave them since: their labels
     /// are known, so recording an mtime needs no GetDocument (`writes.rs`).
     created: std::sync::Mutex<lru::LruCache<RemoteId, CreatedDoc>>,
+    /// User names by user id, as DescribeUsers gave them (`metadata.rs`).
+    user_names: std::sync::Mutex<lru::LruCache<String, String>>,
 }
 
 /// What this client knows of a document it created.
@@ -134,6 +138,9 @@ impl WorkDocsRemote {
             created: std::sync::Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(CREATED_REMEMBERED).expect("non-zero"),
             )),
+            user_names: std::sync::Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(metadata::NAMES_REMEMBERED).expect("non-zero"),
+            )),
         })
     }
 
@@ -160,6 +167,7 @@ impl WorkDocsRemote {
                 let u = me.user;
                 Ok(Identity {
                     user_id: u.id,
+                    username: u.username.filter(|n| !n.is_empty()),
                     root: u.root_folder_id,
                     recycle_bin: u.recycle_bin_folder_id.filter(|b| !b.is_empty()),
                     organization: u.organization_id.filter(|o| !o.is_empty()),
@@ -448,6 +456,29 @@ impl Remote for WorkDocsRemote {
 
     async fn versions(&self, doc: &RemoteId) -> Result<Vec<Version>, RemoteError> {
         self.document_versions(doc).await
+    }
+
+    async fn metadata(&self, id: &RemoteId, kind: NodeKind) -> Result<ItemMetadata, RemoteError> {
+        self.item_metadata(id, kind).await
+    }
+
+    async fn set_labels(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        labels: &[String],
+    ) -> Result<(), RemoteError> {
+        self.replace_labels(id, kind, labels).await
+    }
+
+    async fn set_custom(
+        &self,
+        id: &RemoteId,
+        kind: NodeKind,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), RemoteError> {
+        self.write_custom(id, kind, key, value).await
     }
 
     async fn probe(&self) -> Result<(), RemoteError> {

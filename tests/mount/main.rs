@@ -30,6 +30,7 @@ mod systemd;
 mod tree;
 mod versions;
 mod writes;
+mod xattrs;
 
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};

@@ -14,6 +14,7 @@ mod isolation;
 mod ld_client;
 mod logicaldoc_acl;
 mod logicaldoc_aliases;
+mod logicaldoc_attributes;
 mod logicaldoc_auth;
 mod logicaldoc_doc_updates;
 mod logicaldoc_document_writes;

@@ -54,6 +54,9 @@ fn by_message(lower: &str, detail: String) -> RemoteError {
         "no such",
     ]) {
         RemoteError::NotFound(detail)
+    } else if has(&["invalid", "too many", "at most"]) {
+        // A value the server's rules refuse (a tag's characters or length, a limit).
+        RemoteError::Invalid(detail)
     } else {
         RemoteError::Protocol(detail)
     }
@@ -108,6 +111,10 @@ mod tests {
         assert!(
             matches!(e(500, "<html><body>x"), RemoteError::Protocol(m) if m.ends_with("HTTP 500"))
         );
+        assert!(matches!(
+            e(500, "invalid label \"a\\b\""),
+            RemoteError::Invalid(_)
+        ));
         assert!(matches!(e(404, ""), RemoteError::Unsupported(_)));
         assert!(matches!(e(503, ""), RemoteError::Unavailable { .. }));
     }

@@ -25,6 +25,7 @@ pub struct GetCurrentUser {
 #[serde(rename_all = "PascalCase")]
 pub struct User {
     pub id: String,
+    pub username: Option<String>,
     pub root_folder_id: String,
     pub recycle_bin_folder_id: Option<String>,
     pub organization_id: Option<String>,

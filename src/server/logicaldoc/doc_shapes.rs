@@ -82,7 +82,7 @@ impl WsDocument {
             publisher_id: v.publisher_ld,
             language: LANGUAGE.to_owned(),
             tags: d.tags.clone(),
-            attributes: Vec::new(),
+            attributes: super::doc_tags::attributes_json(&d.attributes),
         }
     }
 }
@@ -137,6 +137,7 @@ mod tests {
             },
             lock: None,
             tags: Vec::new(),
+            attributes: Default::default(),
         }
     }
 

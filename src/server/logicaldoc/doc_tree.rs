@@ -36,6 +36,8 @@ pub struct LdDocument {
     pub lock: Option<(i32, i64)>,
     /// Its tags (the store's labels).
     pub tags: Vec<String>,
+    /// Its string attributes (the store's custom metadata).
+    pub attributes: std::collections::BTreeMap<String, String>,
 }
 
 impl LdDocument {
@@ -128,6 +130,7 @@ fn document(
         latest,
         lock,
         tags: crate::server::store::tags::labels_of(c, &r.id)?,
+        attributes: super::doc_tags::attributes_of(c, &r.id)?,
     }))
 }
 

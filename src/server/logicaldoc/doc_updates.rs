@@ -37,6 +37,8 @@ struct DocBody {
     folder_id: Option<i64>,
     /// The whole new tag set, when `tags` is given.
     tags: Option<Vec<String>>,
+    /// The whole new set of string attributes, when `attributes` is given.
+    attributes: Option<std::collections::BTreeMap<String, String>>,
 }
 
 fn doc_body(body: &[u8]) -> Option<DocBody> {
@@ -58,13 +60,15 @@ fn doc_body(body: &[u8]) -> Option<DocBody> {
         file_name,
         folder_id: long("folderId")?,
         tags: super::doc_tags::parse(&v).ok()?,
+        attributes: super::doc_tags::parse_attributes(&v).ok()?,
     })
 }
 
 /// `PUT update`, a JSON `WSDocument` with `id` [WRITE; a move also MOVE on the document and
 /// WRITE on the target]: 204. A different `fileName` renames the document and a different
 /// `folderId` moves it (the name made unique where it lands), `tags` replace the tags (the
-/// store's labels); every other field is ignored, and a missing `folderId` moves nothing.
+/// store's labels) and `attributes` the string attributes (its custom metadata); every other
+/// field is ignored, and a missing `folderId` moves nothing.
 pub async fn update(
     State(ld): State<LdState>,
     Extension(caller): Extension<LdCaller>,
@@ -86,6 +90,9 @@ pub async fn update(
         }
         if let Some(tags) = &b.tags {
             super::doc_tags::replace(c, who, &res.id, tags)?;
+        }
+        if let Some(attributes) = &b.attributes {
+            super::doc_tags::replace_attributes(c, who, &res.id, attributes)?;
         }
         let wanted = b.file_name.filter(|n| !n.is_empty() && *n != res.name);
         if wanted.is_none() && !moving {

@@ -210,6 +210,10 @@ struct FolderBody {
     id: i64,
     name: Option<String>,
     parent_id: i64,
+    /// The whole new tag set, when `tags` is given.
+    tags: Option<Vec<String>>,
+    /// The whole new set of string attributes, when `attributes` is given.
+    attributes: Option<std::collections::BTreeMap<String, String>>,
 }
 
 fn folder_body(body: &[u8]) -> Option<FolderBody> {
@@ -230,6 +234,8 @@ fn folder_body(body: &[u8]) -> Option<FolderBody> {
         id: long("id")?,
         name,
         parent_id: long("parentId")?,
+        tags: super::doc_tags::parse(&v).ok()?,
+        attributes: super::doc_tags::parse_attributes(&v).ok()?,
     })
 }
 
@@ -347,8 +353,10 @@ pub async fn move_folder(
     .await
 }
 
-/// `POST update`, a JSON `WSFolder` with `id` [RENAME]: 204. Only `name` means something here:
-/// a different one renames the folder (as `rename`); everything else is ignored.
+/// `POST update`, a JSON `WSFolder` with `id` [RENAME; WRITE to change tags or attributes]:
+/// 204. A different `name` renames the folder (as `rename`); `tags` replace its tags (the store's
+/// labels) and `attributes` its string attributes (custom metadata), as LogicalDOC overwrites
+/// both with what it is sent; everything else is ignored. The root and aliases keep neither.
 pub async fn update(
     State(ld): State<LdState>,
     Extension(caller): Extension<LdCaller>,
@@ -359,6 +367,26 @@ pub async fn update(
     };
     write(&ld, caller, move |c, who| {
         let f = granted(c, who, b.id, "RENAME")?;
+        // Only what differs is written: sending back what getFolder gave changes nothing.
+        let tags = b.tags.filter(|t| {
+            let mut wanted: Vec<&String> = t.iter().filter(|t| !t.is_empty()).collect();
+            wanted.sort();
+            wanted.dedup();
+            wanted != f.tags.iter().collect::<Vec<_>>()
+        });
+        let attributes = b.attributes.filter(|a| *a != f.attributes);
+        if (tags.is_some() || attributes.is_some()) && (f.is_alias() || f.is_root()) {
+            return Err(refused(format!(
+                "folder {} keeps no tags or attributes",
+                f.ld_id
+            )));
+        }
+        if let Some(tags) = &tags {
+            super::doc_tags::replace(c, &who.caller, &resource(&f)?, tags)?;
+        }
+        if let Some(attributes) = &attributes {
+            super::doc_tags::replace_attributes(c, &who.caller, &resource(&f)?, attributes)?;
+        }
         match b.name {
             Some(name) if name != f.name => rename(c, who, b.id, name)?,
             _ => {}

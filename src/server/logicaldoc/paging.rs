@@ -137,6 +137,8 @@ mod tests {
             modified_ms,
             resource_id: Some(format!("r{ld_id}")),
             alias_of: None,
+            tags: Vec::new(),
+            attributes: Default::default(),
         }
     }
 

@@ -54,8 +54,8 @@ impl WsFolder {
             hidden: 0,
             position: 1,
             template_locked: 0,
-            tags: Vec::new(),
-            attributes: Vec::new(),
+            tags: f.tags.clone(),
+            attributes: super::doc_tags::attributes_json(&f.attributes),
             // LogicalDOC points an alias's security at its target too.
             security_ref: f.alias_of.as_ref().map(|(ld, _)| *ld),
             fold_ref: f.alias_of.as_ref().map(|(ld, _)| *ld),
@@ -116,6 +116,8 @@ mod tests {
             modified_ms: 1000,
             resource_id: Some("x".into()),
             alias_of: None,
+            tags: Vec::new(),
+            attributes: Default::default(),
         };
         let v = serde_json::to_value(WsFolder::of(&f)).unwrap();
         assert_eq!(v["parentId"], 4);

@@ -36,6 +36,9 @@ pub struct LdFolder {
     pub resource_id: Option<String>,
     /// For an alias (type 2): the folder it stands for, as (number, store id).
     pub alias_of: Option<(i64, String)>,
+    /// Its tags (the store's labels) and string attributes (custom metadata).
+    pub tags: Vec<String>,
+    pub attributes: std::collections::BTreeMap<String, String>,
 }
 
 impl LdFolder {
@@ -60,6 +63,8 @@ pub fn root(user: &UserRow) -> LdFolder {
         modified_ms: user.modified_ms,
         resource_id: None,
         alias_of: None,
+        tags: Vec::new(),
+        attributes: Default::default(),
     }
 }
 
@@ -264,6 +269,8 @@ fn folder(
         modified_ms: r.modified_ms,
         resource_id: Some(r.id.clone()),
         alias_of,
+        tags: crate::server::store::tags::labels_of(c, &r.id)?,
+        attributes: super::doc_tags::attributes_of(c, &r.id)?,
     })
 }
 
