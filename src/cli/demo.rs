@@ -100,7 +100,17 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     };
     let core = Arc::new(core);
     core.start_lookahead(8);
-    let mounted = crate::mount::mount(core, tokio::runtime::Handle::current(), &opts)?;
+    // Resolved before mounting: afterwards the path would be asked of the mount itself.
+    let canonical = std::fs::canonicalize(&mountpoint).unwrap_or(mountpoint.clone());
+    let mounted = crate::mount::mount(core.clone(), tokio::runtime::Handle::current(), &opts)?;
+    // `docsfs share`, `shares` and `activity` reach the demo mount here, as any other.
+    let _control = match crate::mount::control::start(core, &canonical, "WorkDocs") {
+        Ok(control) => Some(control),
+        Err(e) => {
+            tracing::warn!(error = %e, "no control socket: `docsfs share`, `shares` and `activity` cannot reach this mount");
+            None
+        }
+    };
     let m = mountpoint.display();
     println!("docsfs demo: the sample documents are mounted at {m}");
     if filled {
@@ -116,6 +126,11 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     println!("  cat '{m}/Welcome.txt'");
     println!("  ls '{m}/Shared with me' '{m}/Recycle Bin'");
     println!("  sha256sum '{m}/Media/video.bin'");
+    println!("  getfattr -d '{m}/Welcome.txt'");
+    let exe = std::env::current_exe().unwrap_or_else(|_| "docsfs".into());
+    let exe = exe.display();
+    println!("  {exe} activity {m} --since 1d");
+    println!("  {exe} share '{m}/Projects' --with colleague --role viewer");
     println!();
     println!(
         "The same server speaks the WorkDocs API at {endpoint}. Press Ctrl-C to unmount and stop."
