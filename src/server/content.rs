@@ -221,11 +221,11 @@ pub async fn upload(
             );
         }
     };
-    let (id, sha) = (v.id.clone(), stored.sha256.clone());
+    let (id, sha, sha1) = (v.id.clone(), stored.sha256.clone(), stored.sha1.clone());
     let size = stored.size as i64;
     if let Err(e) = app
         .store
-        .call(move |c| documents::record_upload(c, &id, size, &sha, now_ms()))
+        .call(move |c| documents::record_upload(c, &id, size, &sha, Some(&sha1), now_ms()))
         .await
     {
         app.store.blobs().remove(std::slice::from_ref(&v.id)).await;

@@ -146,7 +146,7 @@ async fn document(
     let (caller, vid, size) = (caller.clone(), version.id.clone(), stored.size as i64);
     store
         .tx(move |c| {
-            documents::record_upload(c, &vid, size, &stored.sha256, now_ms())?;
+            documents::record_upload(c, &vid, size, &stored.sha256, Some(&stored.sha1), now_ms())?;
             documents::activate(c, &caller, &doc.id, &vid, now_ms())
         })
         .await?;

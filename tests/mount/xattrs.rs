@@ -234,10 +234,11 @@ fn requests(server: &Server, op: &str) -> u64 {
 }
 
 test_both!(fn getfattr_shows_and_setfattr_writes_what_the_store_keeps(backend) {
+    const CONTENT: &[u8] = b"hello, attributes";
     let server = Server::start();
     let mount = Mount::on(backend, &server, ALICE, &[]);
     let file = mount.home().join("notes.txt");
-    std::fs::write(&file, b"hello, attributes").unwrap();
+    std::fs::write(&file, CONTENT).unwrap();
     let dir = mount.home().join("project");
     std::fs::create_dir(&dir).unwrap();
     let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
@@ -256,9 +257,13 @@ test_both!(fn getfattr_shows_and_setfattr_writes_what_the_store_keeps(backend) {
     assert_eq!(Some(&dump["user.docsfs.version"]), seen.version.as_ref());
     assert_eq!(dump["user.docsfs.owner"], "alice");
     assert_eq!(dump.get("user.docsfs.signature"), seen.signature.as_ref());
-    if backend == Backend::WorkDocs {
-        assert!(dump.contains_key("user.docsfs.signature"), "{dump:?}");
-    }
+    // The server's content hash: WorkDocs' Signature is the SHA-256, LogicalDOC's digest the
+    // SHA-1 of the file's bytes.
+    let content_hash = match backend {
+        Backend::WorkDocs => hex::encode(<sha2::Sha256 as sha2::Digest>::digest(CONTENT)),
+        Backend::LogicalDoc => hex::encode(<sha1::Sha1 as sha1::Digest>::digest(CONTENT)),
+    };
+    assert_eq!(dump.get("user.docsfs.signature"), Some(&content_hash), "{dump:?}");
     assert!(!dump.contains_key("user.docsfs.labels"), "{dump:?}");
 
     // setfattr writes labels and custom metadata to the store.

@@ -180,7 +180,8 @@ async fn documents_carry_fields_versions_and_content() {
         let v = d[k].as_str().unwrap();
         assert!(v.len() == 25 && v.ends_with(" +0000"), "{k}: {v}");
     }
-    assert!(d.get("digest").is_none(), "no SHA-1 is kept");
+    let sha1 = hex::encode(sha1::Sha1::digest(b"first version"));
+    assert_eq!(d["digest"], sha1, "the SHA-1 of the content");
 
     let folders = format!("{}/services/rest/folder/findByPath", s.base);
     let req = Client::new().get(folders).basic_auth("alice", Some(ALICE));

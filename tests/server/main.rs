@@ -16,6 +16,7 @@ mod logicaldoc_acl;
 mod logicaldoc_aliases;
 mod logicaldoc_attributes;
 mod logicaldoc_auth;
+mod logicaldoc_digest;
 mod logicaldoc_doc_updates;
 mod logicaldoc_document_writes;
 mod logicaldoc_documents;

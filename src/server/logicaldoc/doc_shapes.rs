@@ -1,7 +1,8 @@
 //! `WSDocument` as LogicalDOC writes it (keys are the getter names; nulls and fields this server
-//! has nothing for are left out). `digest` (LogicalDOC's SHA-1 of the content) is left out: the
-//! store keeps only SHA-256, and computing SHA-1 would mean reading every file. The `sort` fields
-//! of `listPaginated` are implemented here too ([`Sortable`]).
+//! has nothing for are left out). `digest` is LogicalDOC's SHA-1 (hex) of the content of the
+//! version shown, which the store computes as it stores a blob; versions stored before the store
+//! kept SHA-1s have none, and their `digest` is left out (rather than reading every file to make
+//! one). The `sort` fields of `listPaginated` are implemented here too ([`Sortable`]).
 
 use std::cmp::Ordering;
 
@@ -28,6 +29,9 @@ pub struct WsDocument {
     pub file_size: i64,
     pub version: String,
     pub file_version: String,
+    /// The SHA-1 (hex) of the version's content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
     /// 0 unlocked, 1 checked out, 2 locked, 3 archived.
     pub status: i32,
     /// Who checked it out or locked it.
@@ -68,6 +72,7 @@ impl WsDocument {
             file_size: v.size,
             version: v.label.clone(),
             file_version: v.label.clone(),
+            digest: v.sha1.clone(),
             status: d.lock.map_or(0, |(status, _)| status),
             lock_user_id: d.lock.map(|(_, user)| user),
             immutable: 0,
@@ -130,6 +135,7 @@ mod tests {
                 label: "1.0".into(),
                 size: 3,
                 sha256: None,
+                sha1: None,
                 content_type: "text/plain".into(),
                 publisher: "bob".into(),
                 publisher_ld: None,
@@ -152,7 +158,11 @@ mod tests {
             (&"1.0".into(), &"1.0".into())
         );
         assert_eq!(v["creatorId"], 10);
-        assert!(v.get("publisherId").is_none() && v.get("digest").is_none());
+        assert!(v.get("publisherId").is_none());
+        assert!(
+            v.get("digest").is_none(),
+            "a version stored without a SHA-1 has no digest"
+        );
         assert!(v.get("lockUserId").is_none() && v["status"] == 0);
         assert_eq!(v["date"], "1970-01-01 00:00:02 +0000");
         assert_eq!(v["lastModified"], "1970-01-01 00:00:02 +0000");
@@ -162,6 +172,10 @@ mod tests {
         locked.lock = Some((2, 11));
         let v = serde_json::to_value(WsDocument::of(&locked)).unwrap();
         assert_eq!((&v["status"], &v["lockUserId"]), (&json!(2), &json!(11)));
+        let mut hashed = doc(100, "a", 0);
+        hashed.latest.sha1 = Some("f572d396fae9206628714fb2ce00f72e94f2258f".into());
+        let v = serde_json::to_value(WsDocument::of(&hashed)).unwrap();
+        assert_eq!(v["digest"], "f572d396fae9206628714fb2ce00f72e94f2258f");
     }
 
     #[test]

@@ -203,9 +203,9 @@ pub async fn replace_file(
             .ok_or_else(|| refused(format!("Unexisting version {label:?} of document {id}")))?;
         let (size, now) = (content.stored.size as i64, now_ms());
         c.execute(
-            "UPDATE versions SET size = ?2, declared_size = ?2, sha256 = ?3, modified_ms = ?4 \
-             WHERE id = ?1",
-            params![v.id, size, content.stored.sha256, now],
+            "UPDATE versions SET size = ?2, declared_size = ?2, sha256 = ?3, sha1 = ?4, \
+             modified_ms = ?5 WHERE id = ?1",
+            params![v.id, size, content.stored.sha256, content.stored.sha1, now],
         )?;
         c.execute(
             "UPDATE resources SET modified_ms = ?2 WHERE id = ?1",

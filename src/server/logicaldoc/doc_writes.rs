@@ -298,8 +298,8 @@ pub(super) fn store_content(
     };
     let vid = &content.version_id;
     let (doc, _) = store_docs::initiate_as(c, caller, req, vid, now)?;
-    let (size, sha) = (content.stored.size as i64, &content.stored.sha256);
-    store_docs::record_upload(c, vid, size, sha, now)?;
+    let (size, stored) = (content.stored.size as i64, &content.stored);
+    store_docs::record_upload(c, vid, size, &stored.sha256, Some(&stored.sha1), now)?;
     store_docs::activate(c, caller, &doc.id, vid, now)?;
     c.execute(
         "UPDATE versions SET ld_label = ?2 WHERE id = ?1",

@@ -20,6 +20,9 @@ pub struct LdVersion {
     pub label: String,
     pub size: i64,
     pub sha256: Option<String>,
+    /// The content's SHA-1 (hex), LogicalDOC's `digest`; none for versions stored before the
+    /// store kept one.
+    pub sha1: Option<String>,
     pub content_type: String,
     /// Who uploaded it: user name and number (none for an admin key).
     pub publisher: String,
@@ -32,7 +35,8 @@ pub struct LdVersion {
 pub fn live(c: &Connection, doc_id: &str) -> Result<Vec<LdVersion>, ApiError> {
     let mut stmt = c.prepare_cached(
         "SELECT id, deleted, ld_label, COALESCE(size, declared_size, 0), sha256, content_type, \
-         creator_id, COALESCE(content_modified_ms, modified_ms) FROM versions WHERE document_id = ?1 AND status = 'ACTIVE' \
+         creator_id, COALESCE(content_modified_ms, modified_ms), sha1 FROM versions \
+         WHERE document_id = ?1 AND status = 'ACTIVE' \
          ORDER BY COALESCE(activated_seq, 0), rowid",
     )?;
     type Row = (
@@ -44,6 +48,7 @@ pub fn live(c: &Connection, doc_id: &str) -> Result<Vec<LdVersion>, ApiError> {
         String,
         String,
         i64,
+        Option<String>,
     );
     let rows: Vec<Row> = stmt
         .query_map(params![doc_id], |r| {
@@ -56,6 +61,7 @@ pub fn live(c: &Connection, doc_id: &str) -> Result<Vec<LdVersion>, ApiError> {
                 r.get(5)?,
                 r.get(6)?,
                 r.get(7)?,
+                r.get(8)?,
             ))
         })?
         .collect::<Result<_, _>>()?;
@@ -63,7 +69,7 @@ pub fn live(c: &Connection, doc_id: &str) -> Result<Vec<LdVersion>, ApiError> {
     let labels = labels(&stored);
     let mut out = Vec::new();
     for (row, label) in rows.iter().zip(labels) {
-        let (id, deleted, _, size, sha256, content_type, creator, date_ms) = row;
+        let (id, deleted, _, size, sha256, content_type, creator, date_ms, sha1) = row;
         if *deleted {
             continue;
         }
@@ -72,6 +78,7 @@ pub fn live(c: &Connection, doc_id: &str) -> Result<Vec<LdVersion>, ApiError> {
             label,
             size: *size,
             sha256: sha256.clone(),
+            sha1: sha1.clone(),
             content_type: content_type.clone(),
             publisher: tree::user_name(c, creator)?,
             publisher_ld: user_number(c, creator)?,

@@ -1,11 +1,13 @@
 //! The blob folder: one file per document version, named by version id. Content is streamed to a
-//! temporary file, hashed on the way, fsynced, renamed into place and the folder fsynced, so a
-//! version the server acknowledged survives a crash and a half-written one never shows.
+//! temporary file, hashed on the way (SHA-256 and SHA-1), fsynced, renamed into place and the
+//! folder fsynced, so a version the server acknowledged survives a crash and a half-written one
+//! never shows.
 
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
+use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
@@ -27,10 +29,11 @@ pub enum BlobError {
     Body(String),
 }
 
-/// A stored blob: its size and SHA-256 (hex).
+/// A stored blob: its size, SHA-256 and SHA-1 (hex; the SHA-1 is LogicalDOC's `digest`).
 pub struct Stored {
     pub size: u64,
     pub sha256: String,
+    pub sha1: String,
 }
 
 impl BlobDir {
@@ -96,7 +99,7 @@ impl BlobDir {
         // Whatever the frames' sizes, the file gets 1 MiB writes (each a blocking-pool trip).
         let mut file =
             tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::create(path).await?);
-        let mut hasher = Sha256::new();
+        let (mut sha256, mut sha1) = (Sha256::new(), Sha1::new());
         let mut size = 0u64;
         let mut body = std::pin::pin!(body);
         while let Some(chunk) = body.next().await {
@@ -105,7 +108,8 @@ impl BlobDir {
             if let Some(limit) = declared.filter(|&l| size > l) {
                 return Err(BlobError::TooLong(limit));
             }
-            hasher.update(&chunk);
+            sha256.update(&chunk);
+            sha1.update(&chunk);
             file.write_all(&chunk).await?;
         }
         if let Some(declared) = declared.filter(|&d| d != size) {
@@ -118,7 +122,8 @@ impl BlobDir {
         file.get_ref().sync_all().await?;
         Ok(Stored {
             size,
-            sha256: hex::encode(hasher.finalize()),
+            sha256: hex::encode(sha256.finalize()),
+            sha1: hex::encode(sha1.finalize()),
         })
     }
 

@@ -83,7 +83,7 @@ impl<'a> Copier<'a> {
         req.size = Some(size);
         let (doc, _) = documents::initiate_as(self.c, self.caller, req, &vid, self.now)?;
         let sha = from.sha256.clone().unwrap_or_default();
-        documents::record_upload(self.c, &vid, size, &sha, self.now)?;
+        documents::record_upload(self.c, &vid, size, &sha, from.sha1.as_deref(), self.now)?;
         documents::activate(self.c, self.caller, &doc.id, &vid, self.now)?;
         Ok((doc, vid))
     }

@@ -132,18 +132,20 @@ pub fn version_by_id(c: &Connection, version_id: &str) -> Result<Option<VersionR
     .optional()?)
 }
 
-/// Records that the content of an INITIALIZED version has been stored.
+/// Records that the content of an INITIALIZED version has been stored, with its SHA-256 and
+/// SHA-1 (hex; none when copying a version stored before the store kept SHA-1s).
 pub fn record_upload(
     c: &Connection,
     version_id: &str,
     size: i64,
     sha256: &str,
+    sha1: Option<&str>,
     now: i64,
 ) -> Result<(), ApiError> {
     let changed = c.execute(
-        "UPDATE versions SET size = ?2, sha256 = ?3, modified_ms = ?4 \
+        "UPDATE versions SET size = ?2, sha256 = ?3, sha1 = ?4, modified_ms = ?5 \
          WHERE id = ?1 AND status = 'INITIALIZED' AND deleted = 0",
-        params![version_id, size, sha256, now],
+        params![version_id, size, sha256, sha1, now],
     )?;
     if changed == 0 {
         return Err(ApiError::Prohibited(format!(
@@ -272,7 +274,7 @@ pub fn describe_versions(
     let mut rows: Vec<(VersionRow, i64)> = stmt
         .query_map(
             params![doc_id, include_initialized, before, limit as i64 + 1],
-            |r| Ok((VersionRow::from_row(r)?, r.get(12)?)),
+            |r| Ok((VersionRow::from_row(r)?, r.get(13)?)),
         )?
         .collect::<Result<_, _>>()?;
     let next = if rows.len() > limit {

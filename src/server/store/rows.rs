@@ -147,6 +147,8 @@ pub struct VersionRow {
     pub declared_size: Option<i64>,
     pub size: Option<i64>,
     pub sha256: Option<String>,
+    /// The content's SHA-1 (hex), for versions stored since the store kept one.
+    pub sha1: Option<String>,
     pub creator_id: String,
     pub created_ms: i64,
     pub modified_ms: i64,
@@ -155,7 +157,7 @@ pub struct VersionRow {
 }
 
 pub const VERSION_COLUMNS: &str = "id, document_id, status, content_type, declared_size, size, \
-     sha256, creator_id, created_ms, modified_ms, content_created_ms, content_modified_ms";
+     sha256, creator_id, created_ms, modified_ms, content_created_ms, content_modified_ms, sha1";
 
 impl VersionRow {
     pub fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
@@ -172,6 +174,7 @@ impl VersionRow {
             modified_ms: r.get(9)?,
             content_created_ms: r.get(10)?,
             content_modified_ms: r.get(11)?,
+            sha1: r.get(12)?,
         })
     }
 

@@ -136,6 +136,11 @@ const MIGRATIONS: &[&str] = &[
         since_ms    INTEGER NOT NULL
     );
     "#,
+    // 6: the SHA-1 of a version's content (LogicalDOC's `digest`), beside its SHA-256. Versions
+    // stored before have none (NULL), and so no digest.
+    r#"
+    ALTER TABLE versions ADD COLUMN sha1 TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.
