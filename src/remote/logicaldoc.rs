@@ -135,17 +135,26 @@ impl LogicalDocRemote {
 
     /// The document `id` as the server describes it now.
     async fn document(&self, id: &str) -> Result<Value, RemoteError> {
-        const OP: &str = "document/getDocument";
-        let v = self
-            .get_json(OP, &format!("document/getDocument?docId={}", number(id)?))
+        let path = format!("document/getDocument?docId={}", number(id)?);
+        self.described("document/getDocument", &path, "document", id)
             .await
-            .map_err(|e| match e {
-                // A missing or unreadable document is a 401 here, as for bad credentials.
-                RemoteError::Unauthenticated(m) => RemoteError::NotFound(m),
-                other => other,
-            })?;
+    }
+
+    /// An item's description from `path` (`op`); no such `what` (a null answer, or a 401: a
+    /// missing or unreadable item is answered as bad credentials are) is NotFound.
+    async fn described(
+        &self,
+        op: &'static str,
+        path: &str,
+        what: &str,
+        id: &str,
+    ) -> Result<Value, RemoteError> {
+        let v = self.get_json(op, path).await.map_err(|e| match e {
+            RemoteError::Unauthenticated(m) => RemoteError::NotFound(m),
+            other => other,
+        })?;
         if v.is_null() {
-            return Err(RemoteError::NotFound(format!("{OP}: no document {id}")));
+            return Err(RemoteError::NotFound(format!("{op}: no {what} {id}")));
         }
         Ok(v)
     }

@@ -79,24 +79,15 @@ impl LogicalDocRemote {
         match kind {
             NodeKind::Document => self.document(id).await,
             NodeKind::Folder | NodeKind::Link => {
-                const OP: &str = "folder/getFolder";
-                let v = self
-                    .get_json(OP, &format!("folder/getFolder?folderId={}", number(id)?))
+                let path = format!("folder/getFolder?folderId={}", number(id)?);
+                self.described("folder/getFolder", &path, "folder", id)
                     .await
-                    .map_err(|e| match e {
-                        RemoteError::Unauthenticated(m) => RemoteError::NotFound(m),
-                        other => other,
-                    })?;
-                if v.is_null() {
-                    return Err(RemoteError::NotFound(format!("{OP}: no folder {id}")));
-                }
-                Ok(v)
             }
         }
     }
 
     /// Sends `v` back as the item's whole description.
-    async fn overwrite(&self, kind: NodeKind, v: &Value) -> Result<(), RemoteError> {
+    pub(super) async fn overwrite(&self, kind: NodeKind, v: &Value) -> Result<(), RemoteError> {
         let body = v.to_string();
         match kind {
             NodeKind::Document => {

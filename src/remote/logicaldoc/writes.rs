@@ -308,15 +308,6 @@ impl LogicalDocRemote {
             .collect();
         tags.push(label);
         current["tags"] = json!(tags);
-        let body = current.to_string();
-        let url = self.session.rest_url("document/update");
-        self.session
-            .send(OP, true, |c| {
-                c.put(&url)
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body.clone())
-            })
-            .await
-            .map(drop)
+        self.overwrite(NodeKind::Document, &current).await
     }
 }
