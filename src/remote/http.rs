@@ -24,6 +24,19 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// No retry is started with less time than this left.
 const MIN_ATTEMPT: Duration = Duration::from_millis(50);
+/// The HTTP client both backends use: no redirects (`reqwest` would carry credentials to another
+/// host), TCP_NODELAY (a small request must not wait for an ACK), idle connections kept for
+/// reuse, and `timeout` to connect.
+pub fn client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("docsfs/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(timeout)
+        .tcp_nodelay(true)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build()
+}
+
 /// The time left for one call (an API call with its retries, or the start of a download).
 #[derive(Clone, Copy, Debug)]
 pub struct Deadline {

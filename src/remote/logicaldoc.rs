@@ -92,13 +92,8 @@ impl LogicalDocRemote {
         if config.timeout.is_zero() {
             return Err(ConfigError::Timeout);
         }
-        // No redirects: `reqwest` would carry the credentials to another host.
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("docsfs/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(config.timeout)
-            .build()
-            .map_err(|e| ConfigError::Client(e.to_string()))?;
+        let client =
+            http::client(config.timeout).map_err(|e| ConfigError::Client(e.to_string()))?;
         let session = Session::new(client, base.clone(), &config.auth, config.timeout)?;
         let trash = match &config.trash_dir {
             Some(dir) => Some(

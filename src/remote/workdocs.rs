@@ -121,13 +121,7 @@ impl WorkDocsRemote {
                 (Credentials::Admin { key, region }, Some(root_folder_id))
             }
         };
-        // No redirects: `reqwest` would carry the `Authentication` header to another host.
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("docsfs/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(config.timeout)
-            .build()
-            .map_err(|e| ConfigError::Client(e.to_string()))?;
+        let http = http::client(config.timeout).map_err(|e| ConfigError::Client(e.to_string()))?;
         Ok(Self {
             transport: Transport::new(http, base.clone(), credentials, config.timeout),
             endpoint: base,
