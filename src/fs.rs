@@ -5,6 +5,7 @@
 //! read-ahead. Tests drive it directly against the in-memory remote.
 
 pub mod changes;
+pub mod content;
 pub mod dir;
 pub mod errno;
 pub mod file;
@@ -16,7 +17,9 @@ pub mod link;
 pub mod lookahead;
 pub mod names;
 pub mod namespace;
+pub mod prefetch;
 pub mod read;
+pub mod reader;
 pub mod spool;
 pub mod upload;
 pub mod versions;
@@ -56,6 +59,8 @@ pub struct FsConfig {
     pub recent_spool_bytes: u64,
     /// Bytes of used spool files kept for reuse (cheaper to overwrite than new ones).
     pub spool_reuse_bytes: u64,
+    /// The on-disk content cache (`None`: off, as `--cache-size 0`).
+    pub content: Option<content::ContentConfig>,
 }
 
 impl Default for FsConfig {
@@ -70,6 +75,7 @@ impl Default for FsConfig {
             spool_dir: std::env::temp_dir().join("docsfs").join("spool"),
             recent_spool_bytes: 256 << 20,
             spool_reuse_bytes: 1 << 30,
+            content: None,
         }
     }
 }
@@ -160,11 +166,10 @@ pub struct Fs<R: Remote> {
     inodes: Mutex<InodeTable>,
     listings: Mutex<LruCache<Ino, Arc<Listing>>>,
     dir_handles: Mutex<HashMap<u64, Arc<Listing>>>,
-    files: Mutex<HashMap<u64, Arc<file::OpenFile>>>,
     next_handle: AtomicU64,
     lookahead: std::sync::OnceLock<lookahead::Sender>,
-    /// The version each file was last opened at (for the kernel's page cache).
-    opened_versions: Mutex<HashMap<Ino, String>>,
+    /// Open files, the content cache, whole fetches of small files (`file.rs`).
+    reads: file::Reads,
     /// The caller's role on items shared with it directly (learned from shared-with-me).
     shared_roles: Mutex<HashMap<crate::remote::RemoteId, Role>>,
     /// Files being written (or whose upload failed), by inode.
@@ -186,6 +191,13 @@ impl<R: Remote> Fs<R> {
             .map_err(|e| FsError::Io(format!("{}: {e}", config.spool_dir.display())))?;
         let recent = spool::Recent::new(config.recent_spool_bytes);
         let capacity = std::num::NonZeroUsize::new(config.cache_entries.max(16)).expect("non-zero");
+        let content = match &config.content {
+            Some(c) if c.limit > 0 => Some(
+                content::ContentCache::open(c)
+                    .map_err(|e| FsError::Io(format!("{}: {e}", c.dir.display())))?,
+            ),
+            _ => None,
+        };
         Ok(Self {
             remote,
             config,
@@ -194,10 +206,9 @@ impl<R: Remote> Fs<R> {
             inodes: Mutex::new(InodeTable::new(root_role)),
             listings: Mutex::new(LruCache::new(capacity)),
             dir_handles: Mutex::new(HashMap::new()),
-            files: Mutex::new(HashMap::new()),
             next_handle: AtomicU64::new(1),
             lookahead: std::sync::OnceLock::new(),
-            opened_versions: Mutex::new(HashMap::new()),
+            reads: file::Reads::new(content),
             shared_roles: Mutex::new(HashMap::new()),
             writes: Mutex::new(HashMap::new()),
             spool,

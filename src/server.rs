@@ -224,6 +224,10 @@ fn routes(app: AppState, faults: Arc<Faults>, ld_session_timeout: Duration) -> R
             "/blobs/{VersionId}",
             get(content::download).put(content::upload),
         )
+        .layer(middleware::from_fn_with_state(
+            app.stats.clone(),
+            count_content,
+        ))
         .with_state(app.clone());
     let control = Router::new()
         .route(
@@ -243,6 +247,16 @@ fn routes(app: AppState, faults: Arc<Faults>, ld_session_timeout: Duration) -> R
         .merge(control)
         .merge(stats)
         .layer(middleware::from_fn(log_request))
+}
+
+/// Counts content-URL requests in the stats as `Content GET` / `Content PUT`.
+async fn count_content(
+    axum::extract::State(stats): axum::extract::State<Arc<stats::Stats>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    stats.record(&format!("Content {}", req.method()));
+    next.run(req).await
 }
 
 async fn unknown_operation() -> Response {

@@ -87,6 +87,11 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             uid,
             gid,
             spool_dir: super::mount::default_cache_dir().join("spool"),
+            content: Some(super::mount::content_config(
+                &super::mount::default_cache_dir(),
+                None,
+                &format!("demo {}", data.display()),
+            )),
             ..FsConfig::default()
         },
     )

@@ -15,6 +15,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 
+use crate::fs::content::ContentConfig;
 use crate::fs::{Fs, FsConfig};
 use crate::mount::{MountOptions, Mounted};
 use crate::remote::logicaldoc::{LogicalDocAuth, LogicalDocConfig, LogicalDocRemote};
@@ -124,6 +125,11 @@ pub struct MountArgs {
     /// ~/.cache/docsfs). Data of failed uploads stays in its `spool/` folder.
     #[arg(long, value_name = "DIR", env = "DOCSFS_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Bytes of document content kept on disk under the cache folder's `content/` (suffixes K,
+    /// M, G, T; 0 turns the cache off). Default: 4G, or half the disk's free space when that is
+    /// less. Versions never change, so cached content is never stale.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub cache_size: Option<u64>,
     /// What /proc/mounts, `mount` and `df` show as the source (default: docsfs:ENDPOINT).
     /// mount.docsfs passes its SOURCE, so that `mount -a` finds the fstab line mounted.
     #[arg(long, value_name = "NAME", hide = true)]
@@ -217,6 +223,34 @@ fn parse_umask(s: &str) -> Result<u16, String> {
         .ok_or_else(|| format!("{s:?} is not an octal mode like 022 or 077"))
 }
 
+/// `123`, `64K`, `512M`, `4G`, `1T` (powers of 1024; a trailing `B` or `iB` is allowed).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(format!("{s:?}: unknown size suffix {c:?} (K, M, G or T)")),
+            };
+            (&t[..i], shift)
+        }
+        _ => (t, 0),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size like 4G, 512M or 1048576"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
 fn credentials(args: &MountArgs) -> anyhow::Result<WorkDocsAuth> {
     if args.user.is_some() || args.api_key_file.is_some() {
         bail!("--user and --api-key-file are LogicalDOC credentials; add --backend logicaldoc");
@@ -252,7 +286,23 @@ pub fn fs_config(args: &MountArgs) -> FsConfig {
         gid: args.gid.unwrap_or(gid),
         spool_dir: cache_dir(args).join("spool"),
         umask: args.umask,
+        content: Some(content_config(
+            &cache_dir(args),
+            args.cache_size,
+            &format!("{:?} {}", args.backend, http::redacted(&args.endpoint)),
+        )),
         ..FsConfig::default()
+    }
+}
+
+/// The content cache under `cache_dir`, `size` bytes at most (default: see `--cache-size`),
+/// for the store `store` names.
+pub fn content_config(cache_dir: &Path, size: Option<u64>, store: &str) -> ContentConfig {
+    let dir = cache_dir.join("content");
+    ContentConfig {
+        limit: size.unwrap_or_else(|| crate::fs::content::default_limit(&dir)),
+        dir,
+        store: store.to_owned(),
     }
 }
 
@@ -374,6 +424,7 @@ async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()
         Backend::Workdocs => "WorkDocs",
         Backend::Logicaldoc => "LogicalDOC",
     };
+    let content = core.content_cache().cloned();
     let _control = match crate::mount::control::start(core, &mountpoint, backend_name) {
         Ok(control) => Some(control),
         Err(e) => {
@@ -394,6 +445,8 @@ async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()
             None
         }
     };
+    let _content_status = content
+        .map(|c| super::status::publish_content(&cache_dir(args), c, Duration::from_secs(2)));
     tracing::info!(mountpoint = %args.mountpoint.display(), "mounted");
     report_ready(Ok(()));
     super::notify::ready(&args.mountpoint);
@@ -498,6 +551,21 @@ mod tests {
     struct Cli {
         #[command(flatten)]
         args: MountArgs,
+    }
+
+    #[test]
+    fn cache_sizes_parse_with_suffixes() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("4G"), Ok(4 << 30));
+        assert_eq!(parse_size("4GiB"), Ok(4 << 30));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert!(parse_size("4X").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("99999999T").is_err());
+        let a = args("http://127.0.0.1:1", &["--cache-size", "0"]);
+        assert_eq!(fs_config(&a).content.map(|c| c.limit), Some(0));
     }
 
     fn args(endpoint: &str, extra: &[&str]) -> MountArgs {

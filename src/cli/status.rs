@@ -1,7 +1,9 @@
 //! `docsfs status [MOUNTPOINT]`: what a cache folder holds for the mounts that use it — the
 //! live mounts (each registers itself in `<cache>/mounts/<pid>.json` while it runs), the
 //! uploads in flight, waiting for a dead daemon's successor, or failed (from the journal, see
-//! `fs/journal.rs`), and the spool's size. Reads files only; talks to no server.
+//! `fs/journal.rs`), the spool's size, and the content cache (each live mount writes its
+//! counters to `<cache>/mounts/<pid>.content.json` every few seconds). Reads files only; talks
+//! to no server.
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +11,25 @@ use anyhow::Context;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
+use crate::fs::content::{CacheReport, ContentCache};
 use crate::fs::journal::{self, State};
+
+/// Bytes for people: `512 B`, `1.5 KiB`, `3.2 GiB`.
+fn human(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let (mut v, mut u) = (n as f64, 0);
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
@@ -75,6 +95,83 @@ struct Report {
     uploads: Vec<Upload>,
     spool_files: u64,
     spool_bytes: u64,
+    content: ContentStatus,
+}
+
+/// The content cache: what is on disk, and each live mount's counters.
+#[derive(Serialize)]
+struct ContentStatus {
+    entries: u64,
+    bytes: u64,
+    /// Per live mount (by pid): its limit, hits, misses, bytes served, passthrough.
+    mounts: Vec<(u32, CacheReport)>,
+}
+
+fn content_report_path(cache: &Path, pid: u32) -> PathBuf {
+    mounts_dir(cache).join(format!("{pid}.content.json"))
+}
+
+/// Writes this process's content-cache counters for `docsfs status` every `every`, until
+/// dropped (the file is removed then).
+pub fn publish_content(
+    cache: &Path,
+    content: Arc<ContentCache>,
+    every: std::time::Duration,
+) -> ContentPublisher {
+    let path = content_report_path(cache, std::process::id());
+    let file = path.clone();
+    let task = tokio::spawn(async move {
+        let mut last = None;
+        loop {
+            let report = content.report();
+            if last.as_ref() != Some(&report) {
+                let tmp = file.with_extension("tmp");
+                let body = serde_json::to_vec_pretty(&report).expect("plain data");
+                if std::fs::write(&tmp, body)
+                    .and_then(|()| std::fs::rename(&tmp, &file))
+                    .is_ok()
+                {
+                    last = Some(report);
+                }
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+    ContentPublisher { path, task }
+}
+
+pub struct ContentPublisher {
+    path: PathBuf,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ContentPublisher {
+    fn drop(&mut self) {
+        self.task.abort();
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Entries and bytes of the cache's records on disk.
+fn content_on_disk(dir: &Path) -> (u64, u64) {
+    let (mut entries, mut bytes) = (0, 0);
+    for sub in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(sub.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = f.path();
+            if path.extension().is_some_and(|e| e == "meta") {
+                entries += 1;
+            } else if path.extension().is_some_and(|e| e == "data") {
+                // Allocated bytes: a sparse file holding a few ranges counts what it holds.
+                use std::os::unix::fs::MetadataExt;
+                bytes += f.metadata().map_or(0, |m| m.blocks() * 512);
+            }
+        }
+    }
+    (entries, bytes)
 }
 
 fn live_mounts(cache: &Path) -> Vec<Registration> {
@@ -148,12 +245,25 @@ fn report(cache: &Path, only: Option<&Path>) -> anyhow::Result<Report> {
             }
         }
     }
+    let (entries, bytes) = content_on_disk(&cache.join("content"));
+    let content_mounts = mounts
+        .iter()
+        .filter_map(|m| {
+            let b = std::fs::read(content_report_path(cache, m.pid)).ok()?;
+            Some((m.pid, serde_json::from_slice::<CacheReport>(&b).ok()?))
+        })
+        .collect();
     Ok(Report {
         cache_dir: cache.to_owned(),
         mounts,
         uploads,
         spool_files,
         spool_bytes,
+        content: ContentStatus {
+            entries,
+            bytes,
+            mounts: content_mounts,
+        },
     })
 }
 
@@ -181,6 +291,33 @@ pub fn status(args: StatusArgs) -> anyhow::Result<()> {
         );
     }
     println!("spool: {} files, {} bytes", r.spool_files, r.spool_bytes);
+    println!(
+        "content cache: {} versions, {} on disk",
+        r.content.entries,
+        human(r.content.bytes)
+    );
+    for (pid, c) in &r.content.mounts {
+        let opens = c.hits + c.misses;
+        let rate = if opens == 0 {
+            "-".to_owned()
+        } else {
+            format!("{:.0}%", 100.0 * c.hits as f64 / opens as f64)
+        };
+        println!(
+            "  pid {pid}: limit {}, {} in {} versions; opens {} cached / {} not ({rate} hit rate); \
+             {} served from the cache, {} stored; {} evicted, {} corrupt dropped; passthrough {}",
+            human(c.limit),
+            human(c.bytes),
+            c.entries,
+            c.hits,
+            c.misses,
+            human(c.bytes_served),
+            human(c.bytes_stored),
+            c.evictions,
+            c.corrupt,
+            if c.passthrough { "on" } else { "off" },
+        );
+    }
     if r.uploads.is_empty() {
         println!("uploads: none pending");
     }

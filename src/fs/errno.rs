@@ -41,9 +41,12 @@ fn remote_errno(e: &RemoteError) -> i32 {
         RemoteError::Invalid(_) => libc::EINVAL,
         // Throttling that outlasted the retries, a dead network, an answer we cannot read: the
         // operation failed for reasons outside the caller's control.
-        RemoteError::Unavailable { .. } | RemoteError::Network(_) | RemoteError::Protocol(_) => {
-            libc::EIO
-        }
+        // Content that twice failed the store's own checksum is never served as if it were
+        // the file's.
+        RemoteError::Unavailable { .. }
+        | RemoteError::Network(_)
+        | RemoteError::Protocol(_)
+        | RemoteError::Corrupt(_) => libc::EIO,
         RemoteError::Timeout(_) => libc::ETIMEDOUT,
         RemoteError::Unsupported(_) => libc::ENOTSUP,
     }

@@ -1,18 +1,46 @@
 //! Open files: `open` checks the item is a document the caller may open that way, gives it a
-//! read-ahead [`Prefetcher`] over the store's version, and registers writers with the write side
-//! (`write.rs`); `read` serves the spool when it holds the content, else the prefetcher;
-//! `release` drops the handle. Each open file holds at most the prefetcher's bounded buffer,
-//! whatever the file's size.
+//! [`Reader`] over the store's version (content cache, small files whole, read-ahead), and
+//! registers writers with the write side (`write.rs`); `read` serves the spool when it holds the
+//! content, else the reader; `release` drops the handle. Each open file holds at most the
+//! reader's bounded buffer, whatever the file's size.
+//!
+//! [`Reads`] is the read side's state in `Fs`: its locks are leaves (`files`, then nothing;
+//! `opened_versions`, then nothing), taken after the inode table's when both are needed.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use tokio::sync::Mutex;
 
+use super::content::ContentCache;
 use super::inode::{Ino, Origin};
-use super::read::Prefetcher;
+use super::prefetch::Prefetch;
+use super::reader::{Reader, SMALL, Target, Wholes};
 use super::{Fs, FsError, FsResult};
 use crate::remote::{NodeKind, Remote};
+
+/// The read side of the core: open files, the version each file was last opened at (for the
+/// kernel's page cache), the content cache and the whole fetches of small files under way.
+pub struct Reads {
+    pub(super) files: std::sync::Mutex<HashMap<u64, Arc<OpenFile>>>,
+    pub(super) opened_versions: std::sync::Mutex<HashMap<Ino, String>>,
+    pub(super) content: Option<Arc<ContentCache>>,
+    pub(super) wholes: Arc<Wholes>,
+    pub(super) prefetch: Prefetch,
+}
+
+impl Reads {
+    pub fn new(content: Option<Arc<ContentCache>>) -> Self {
+        Self {
+            files: Default::default(),
+            opened_versions: Default::default(),
+            content,
+            wholes: Arc::default(),
+            prefetch: Prefetch::default(),
+        }
+    }
+}
 
 pub struct OpenFile {
     pub ino: Ino,
@@ -26,7 +54,7 @@ pub struct OpenFile {
     /// `fork`, as every `exec` does — must not upload a file still being written.
     pub writers: std::sync::Mutex<Vec<u64>>,
     /// Reads of the store's version (`None` for a file the store does not have yet).
-    prefetcher: Mutex<Option<Prefetcher>>,
+    reader: Mutex<Option<Reader>>,
 }
 
 /// How a file is being opened, from the open flags.
@@ -54,23 +82,20 @@ impl<R: Remote> Fs<R> {
         if writable && !i.role.can_write() {
             return Err(FsError::Denied);
         }
-        let prefetcher = match i.node.as_ref() {
-            Some(node) => {
-                let version = node.version.clone().ok_or_else(|| {
-                    FsError::Remote(crate::remote::RemoteError::Protocol(format!(
-                        "document {} has no version",
-                        node.id
-                    )))
-                })?;
-                Some((version, node.id.clone(), node.size))
-            }
+        let target = match i.node.as_ref() {
+            Some(node) => Some(Target::of(node).ok_or_else(|| {
+                FsError::Remote(crate::remote::RemoteError::Protocol(format!(
+                    "document {} has no version",
+                    node.id
+                )))
+            })?),
             None if self.write_state(ino).is_some() => None,
             None => return Err(FsError::Stale(ino)),
         };
-        let keep_cache = match &prefetcher {
-            Some((version, ..)) if self.write_state(ino).is_none() => {
-                let mut seen = self.opened_versions.lock().expect("version lock");
-                seen.insert(ino, version.clone()).as_ref() == Some(version)
+        let keep_cache = match &target {
+            Some(t) if self.write_state(ino).is_none() => {
+                let mut seen = self.reads.opened_versions.lock().expect("version lock");
+                seen.insert(ino, t.version.clone()).as_ref() == Some(&t.version)
             }
             // A file being written: the kernel's pages are what was written through it.
             _ => true,
@@ -79,9 +104,13 @@ impl<R: Remote> Fs<R> {
             self.open_for_write(ino, access == Access::Overwrite)
                 .await?;
         }
-        let prefetcher = prefetcher.map(|(version, id, size)| {
-            Prefetcher::new(id, version, size, self.config.read.clone())
-        });
+        let reader = target.map(|t| self.reader(t));
+        if let (Some(c), Some(r)) = (&self.reads.content, &reader) {
+            c.count_open(r.cached());
+            if r.target.size <= SMALL && !writable {
+                self.prefetch_after(i.parent, ino);
+            }
+        }
         let fh = self.new_handle();
         let open = Arc::new(OpenFile {
             ino,
@@ -89,9 +118,9 @@ impl<R: Remote> Fs<R> {
             writable,
             wrote: Default::default(),
             writers: Default::default(),
-            prefetcher: Mutex::new(prefetcher),
+            reader: Mutex::new(reader),
         });
-        self.files.lock().expect("file lock").insert(fh, open);
+        self.reads.files.lock().expect("file lock").insert(fh, open);
         Ok(fh)
     }
 
@@ -104,14 +133,15 @@ impl<R: Remote> Fs<R> {
             writable: true,
             wrote: Default::default(),
             writers: Default::default(),
-            prefetcher: Mutex::new(None),
+            reader: Mutex::new(None),
         });
-        self.files.lock().expect("file lock").insert(fh, open);
+        self.reads.files.lock().expect("file lock").insert(fh, open);
         fh
     }
 
     pub(super) fn open_file(&self, fh: u64) -> FsResult<Arc<OpenFile>> {
-        self.files
+        self.reads
+            .files
             .lock()
             .expect("file lock")
             .get(&fh)
@@ -124,31 +154,38 @@ impl<R: Remote> Fs<R> {
         if let Some(bytes) = self.read_spooled(open.ino, offset, size).await? {
             return Ok(bytes);
         }
-        let mut prefetcher = open.prefetcher.lock().await;
+        let mut reader = open.reader.lock().await;
         // The handle was opened on a version since replaced by a write through this mount.
         let current = self.inode(open.ino)?.node.and_then(|n| n.version);
-        match prefetcher.as_mut() {
-            Some(p) if current.as_deref().is_none_or(|v| v == p.version()) => {
-                Ok(p.read(&self.remote, offset, size).await?)
+        let wholes = &self.reads.wholes;
+        match reader.as_mut() {
+            Some(r) if current.as_deref().is_none_or(|v| v == r.version()) => {
+                Ok(r.read(&self.remote, wholes, offset, size).await?)
             }
             _ => {
                 let node = self.inode(open.ino)?.node.ok_or(FsError::Stale(open.ino))?;
-                let version = node.version.clone().ok_or(FsError::Stale(open.ino))?;
-                let p = prefetcher.insert(Prefetcher::new(
-                    node.id,
-                    version,
-                    node.size,
-                    self.config.read.clone(),
-                ));
-                Ok(p.read(&self.remote, offset, size).await?)
+                let target = Target::of(&node).ok_or(FsError::Stale(open.ino))?;
+                let r = reader.insert(self.reader(target));
+                Ok(r.read(&self.remote, wholes, offset, size).await?)
             }
         }
+    }
+
+    fn reader(&self, target: Target) -> Reader {
+        let cache = self.reads.content.as_ref();
+        Reader::new(target, cache, self.config.read.clone())
+    }
+
+    /// The content cache, when the mount has one.
+    pub fn content_cache(&self) -> Option<&Arc<ContentCache>> {
+        self.reads.content.as_ref()
     }
 
     /// Whether the kernel may keep its cached pages for this open: the file was opened before
     /// and its version has not changed since.
     pub fn keeps_cache(&self, fh: u64) -> bool {
-        self.files
+        self.reads
+            .files
             .lock()
             .expect("file lock")
             .get(&fh)
@@ -156,7 +193,7 @@ impl<R: Remote> Fs<R> {
     }
 
     pub async fn release(&self, fh: u64) {
-        let open = self.files.lock().expect("file lock").remove(&fh);
+        let open = self.reads.files.lock().expect("file lock").remove(&fh);
         if let Some(open) = open {
             if open.writable {
                 self.release_writer(open.ino).await;

@@ -409,6 +409,7 @@ mod tests {
             recycled: false,
             role: None,
             link: None,
+            digest: None,
         }
     }
 

@@ -27,6 +27,7 @@ use tokio::sync::mpsc::{self, Sender};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
+use super::content::{BLOCK, ContentCache, Entry, Writer};
 use crate::remote::{ByteStream, Remote, RemoteError, RemoteId};
 
 /// Budget a streaming task reserves before polling the remote stream for its next chunk.
@@ -130,15 +131,30 @@ impl Drop for Held {
 type Piece = (Bytes, Held);
 type Chan = Result<Piece, RemoteError>;
 
-/// Feeds one remote stream into the channel, reserving budget before each poll.
-async fn pump(mut stream: ByteStream, tx: Sender<Chan>, b: Budget) -> Option<()> {
+/// Feeds one remote stream into the channel, reserving budget before each poll, and each chunk
+/// into the content cache when there is one.
+async fn pump(
+    mut stream: ByteStream,
+    tx: Sender<Chan>,
+    b: Budget,
+    mut cache: Option<Writer>,
+) -> Option<()> {
     let cap = b.req.available_permits();
     let piece = PIECE.min(cap);
     loop {
         let mut held = b.acquire(piece).await?;
-        let item = match stream.next().await? {
+        let Some(item) = stream.next().await else {
+            if let Some(w) = cache.take() {
+                w.finish();
+            }
+            return None;
+        };
+        let item = match item {
             Ok(bytes) if bytes.is_empty() => continue,
             Ok(bytes) => {
+                if let Some(w) = &mut cache {
+                    w.write(&bytes);
+                }
                 let want = bytes.len().min(cap);
                 held.release(piece.saturating_sub(want));
                 if want > piece {
@@ -214,6 +230,8 @@ pub struct Prefetcher {
     file_budget: Arc<Semaphore>,
     gauge: Arc<Gauge>,
     stats: PrefetchStats,
+    /// Where streamed bytes are also kept.
+    cache: Option<(Arc<ContentCache>, Arc<Entry>)>,
 }
 
 impl Prefetcher {
@@ -237,7 +255,24 @@ impl Prefetcher {
             file_budget: Arc::new(Semaphore::new(2 * per_request)),
             gauge: Arc::default(),
             stats: PrefetchStats::default(),
+            cache: None,
         }
+    }
+
+    /// Also writes what is streamed into `entry` of `cache`.
+    pub fn with_cache(mut self, cache: Arc<ContentCache>, entry: Arc<Entry>) -> Self {
+        self.set_cache(cache, entry);
+        self
+    }
+
+    /// Streams started from now on write into `entry` of `cache`.
+    pub fn set_cache(&mut self, cache: Arc<ContentCache>, entry: Arc<Entry>) {
+        self.cache = Some((cache, entry));
+    }
+
+    /// Whether a read at `offset` continues the stream already in flight.
+    pub fn streaming_at(&self, offset: u64) -> bool {
+        !self.inflight.is_empty() && offset == self.pos
     }
 
     /// The version this prefetcher reads.
@@ -345,7 +380,13 @@ impl Prefetcher {
             .back()
             .is_none_or(|last| self.inflight.len() < 2 && start - self.pos < last.half);
         if due && start < self.size {
-            let end = start.saturating_add(self.window).min(self.size);
+            let mut end = start.saturating_add(self.window);
+            if self.cache.is_some() {
+                // Requests end on block boundaries, so every block comes whole from one stream
+                // and is recorded in the cache.
+                end = end.next_multiple_of(BLOCK);
+            }
+            let end = end.min(self.size);
             let req = self.spawn(remote, start..end, (end - start).div_ceil(2));
             self.inflight.push_back(req);
             self.window = self.window.saturating_mul(2).min(self.config.max_window);
@@ -364,9 +405,10 @@ impl Prefetcher {
         };
         let (remote, doc, version) = (r.clone(), self.doc.clone(), self.version.clone());
         let (next, end) = (range.start, range.end);
+        let writer = self.cache.as_ref().map(|(c, e)| c.writer(e, next));
         let task = tokio::spawn(async move {
             match remote.read(&doc, &version, range).await {
-                Ok(stream) => drop(pump(stream, tx, budget).await),
+                Ok(stream) => drop(pump(stream, tx, budget, writer).await),
                 Err(e) => drop(tx.send(Err(e)).await),
             }
         });

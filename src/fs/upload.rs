@@ -11,6 +11,9 @@ use super::write::{Spooled, to_millis};
 use super::{Fs, FsError, FsResult, names};
 use crate::remote::{NodeKind, Remote, RemoteId, Upload, UploadTarget};
 
+/// Uploads larger than this are not copied into the content cache (the copy would hold up `close`).
+const UPLOAD_CACHED_MAX: u64 = 256 << 20;
+
 impl<R: Remote> Fs<R> {
     /// The remote folder id of a directory inode that may hold new items.
     pub(super) fn folder_id(&self, dir: Ino) -> FsResult<RemoteId> {
@@ -66,6 +69,7 @@ impl<R: Remote> Fs<R> {
                 if let Some(spool) = &d.spool {
                     spool.forget_sidecar();
                 }
+                self.cache_uploaded(&node, &up).await;
                 self.record_upload(ino, node);
                 Ok(())
             }
@@ -106,6 +110,22 @@ impl<R: Remote> Fs<R> {
         Ok(node)
     }
 
+    /// Puts the version just uploaded into the content cache from the spool, which still holds
+    /// exactly its bytes (it is copied before anything can write the spool again).
+    async fn cache_uploaded(&self, node: &crate::remote::Node, up: &Upload) {
+        let (Some(cache), Some(version)) = (self.reads.content.clone(), node.version.clone())
+        else {
+            return;
+        };
+        if up.size > UPLOAD_CACHED_MAX {
+            return;
+        }
+        let (doc, path, size) = (node.id.clone(), up.path.clone(), up.size);
+        let digest = node.digest.clone();
+        let copy = move || cache.put_file(&doc, &version, digest.as_deref(), &path, size);
+        let _ = tokio::task::spawn_blocking(copy).await;
+    }
+
     /// Makes the inode stand for the uploaded document and tells the page-cache logic its
     /// version is the one the kernel has cached.
     pub(super) fn record_upload(&self, ino: Ino, node: crate::remote::Node) {
@@ -114,7 +134,7 @@ impl<R: Remote> Fs<R> {
         if let Some(old) = displaced {
             tracing::debug!(ino, old, "an inode took over a document from another");
         }
-        let mut seen = self.opened_versions.lock().expect("version lock");
+        let mut seen = self.reads.opened_versions.lock().expect("version lock");
         match version {
             Some(v) => seen.insert(ino, v),
             None => seen.remove(&ino),

@@ -267,6 +267,7 @@ fn version_node(doc: &RemoteId, v: &Version, current: Option<&Node>) -> Node {
         recycled: false,
         role: Some(Role::Viewer),
         link: None,
+        digest: None,
     }
 }
 

@@ -301,7 +301,7 @@ fn failure_of(e: RemoteError, op: &Op, backend: &str) -> Failure {
         e @ (RemoteError::Unavailable { .. }
         | RemoteError::Timeout(_)
         | RemoteError::Network(_)) => ("unavailable", e.to_string()),
-        e @ RemoteError::Protocol(_) => ("protocol", e.to_string()),
+        e @ (RemoteError::Protocol(_) | RemoteError::Corrupt(_)) => ("protocol", e.to_string()),
     };
     Failure {
         kind: kind.into(),

@@ -38,6 +38,9 @@ pub enum RemoteError {
     /// The store answered something this client cannot understand.
     #[error("protocol: {0}")]
     Protocol(String),
+    /// The bytes received do not match the checksum the store states for them.
+    #[error("corrupt content: {0}")]
+    Corrupt(String),
     /// The backend does not support the operation.
     #[error("not supported: {0}")]
     Unsupported(String),

@@ -56,6 +56,10 @@ pub struct Node {
     /// For a [`NodeKind::Link`]: the target's path from the root of the caller's tree, one
     /// store name per segment.
     pub link: Option<Vec<String>>,
+    /// The checksum the store states for the latest version's content, in hex (WorkDocs'
+    /// `Signature`, LogicalDOC's `digest`), when it gives one: the content cache checks fetched
+    /// bytes against it (`fs/content.rs`).
+    pub digest: Option<String>,
 }
 
 /// One complete (ACTIVE) version of a document, as [`crate::remote::Remote::versions`] lists it.

@@ -1,4 +1,4 @@
-//! Request counts per WorkDocs operation (and content GET/PUT) and per LogicalDOC method
+//! Request counts per WorkDocs operation (and content URLs as `Content GET` / `Content PUT`) and per LogicalDOC method
 //! (`LogicalDOC folder/listChildren`), so tests and benchmarks can see how many calls a client
 //! made: `GET /_docsfs/stats` from loopback.
 

@@ -203,6 +203,11 @@ impl Mount {
         );
     }
 
+    /// The cache folder of a mount made with [`Mount::on`].
+    pub fn cache_dir(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
     /// The spool folder of a mount made with [`Mount::on`].
     pub fn spool_dir(&self) -> PathBuf {
         self.dir.path().join("cache").join("spool")

@@ -11,6 +11,7 @@ mod server_process;
 mod harness;
 
 mod api;
+mod cache;
 mod calls;
 mod changes;
 mod cli;

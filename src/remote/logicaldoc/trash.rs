@@ -70,6 +70,7 @@ impl Deleted {
             recycled: true,
             role: None,
             link: None,
+            digest: None,
         }
     }
 }
@@ -176,6 +177,7 @@ mod tests {
             recycled: false,
             role: None,
             link: None,
+            digest: None,
         }
     }
 

@@ -70,6 +70,7 @@ pub fn folder(op: &str, v: &Value) -> Result<Option<Node>, RemoteError> {
         recycled: false,
         role: None,
         link: None,
+        digest: None,
     }))
 }
 
@@ -106,6 +107,7 @@ pub fn document(op: &str, v: &Value) -> Result<Node, RemoteError> {
         recycled: false,
         role: None,
         link: None,
+        digest: json::string(v, "digest").filter(|d| !d.is_empty()),
     })
 }
 

@@ -68,6 +68,7 @@ impl Item {
             recycled: !self.is_live(),
             role: None,
             link: self.link.clone(),
+            digest: None,
         }
     }
 }

@@ -119,6 +119,7 @@ impl WorkDocsRemote {
                 recycled: false,
                 role: None,
                 link: None,
+                digest: None,
             },
         };
         match fill(

@@ -105,6 +105,7 @@ pub struct Version {
     pub status: Option<String>,
     pub content_modified_timestamp: Option<f64>,
     pub source: Option<HashMap<String, String>>,
+    pub signature: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -235,6 +236,7 @@ impl Folder {
             recycled: recycled || is_recycled(self.resource_state.as_deref()),
             role: None,
             link: None,
+            digest: None,
         })
     }
 }
@@ -273,6 +275,7 @@ impl Document {
             recycled: recycled || is_recycled(self.resource_state.as_deref()),
             role: None,
             link: None,
+            digest: v.signature.filter(|s| !s.is_empty()),
         }))
     }
 }

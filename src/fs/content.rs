@@ -1,0 +1,472 @@
+//! The content cache: document versions' bytes on local disk under `<cache-dir>/content/`,
+//! keyed by store, document and version. A version never changes once written, so a cached byte
+//! can never be stale: which version is current is decided by the metadata (listings, the TTL,
+//! the change feed), and a new version is simply another key. Every open file, and every later
+//! mount on the same cache folder, shares it.
+//!
+//! What it owns: the index of entries (an LRU over `limit` bytes of present blocks, loaded from
+//! the records on disk at start, oldest use first), filling entries as bytes stream in
+//! ([`Writer`]), serving reads from them with each block checked against its hash the first time
+//! this process reads it ([`ContentCache::read`]), checking whole entries against the checksum
+//! the store states ([`ContentCache::check_whole`]), and its counters for `docsfs status`.
+//! A corrupt or truncated entry is dropped and its bytes fetched again from the store. A write
+//! that fails (a full disk) stops caching that stream, never the read it serves.
+//!
+//! Lock order: `index`, then an entry's state. Neither is held across an `.await`.
+
+pub mod entry;
+mod writer;
+
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use lru::LruCache;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use entry::{BLOCK, Checksum, Entry};
+use entry::{Meta, block_count, block_hash, block_len};
+pub use writer::Writer;
+
+/// Default bound of the cache, and the share of the free disk it never exceeds.
+pub const DEFAULT_LIMIT: u64 = 4 << 30;
+pub const MAX_SHARE_OF_FREE: f64 = 0.5;
+
+#[derive(Clone, Debug)]
+pub struct ContentConfig {
+    /// `<cache-dir>/content`.
+    pub dir: PathBuf,
+    /// Bytes of cached content kept at most (`--cache-size`).
+    pub limit: u64,
+    /// Which store the keys belong to (backend and endpoint): a cache folder used for two
+    /// stores never serves one's bytes for the other's ids.
+    pub store: String,
+}
+
+/// Counters since this process started.
+#[derive(Default)]
+struct Counters {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    bytes_served: AtomicU64,
+    bytes_stored: AtomicU64,
+    evictions: AtomicU64,
+    corrupt: AtomicU64,
+}
+
+/// What `docsfs status` shows of the cache.
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq)]
+pub struct CacheReport {
+    pub limit: u64,
+    pub bytes: u64,
+    pub entries: u64,
+    /// Opens of a version whose bytes were all cached, and of one that was not.
+    pub hits: u64,
+    pub misses: u64,
+    pub bytes_served: u64,
+    pub bytes_stored: u64,
+    pub evictions: u64,
+    /// Entries dropped because their bytes did not match their hashes or checksum.
+    pub corrupt: u64,
+    /// Reads of cached files go to the kernel by FUSE passthrough.
+    pub passthrough: bool,
+}
+
+struct Index {
+    lru: LruCache<String, Arc<Entry>>,
+    bytes: u64,
+}
+
+pub struct ContentCache {
+    dir: PathBuf,
+    store: String,
+    limit: u64,
+    index: Mutex<Index>,
+    counters: Counters,
+    /// A write failed (full disk, …); said once in the log.
+    write_failed: AtomicBool,
+    pub passthrough: AtomicBool,
+}
+
+impl ContentCache {
+    /// Opens (creating) the cache folder and loads what earlier mounts left in it.
+    pub fn open(config: &ContentConfig) -> std::io::Result<Arc<Self>> {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&config.dir)?;
+        let cache = Self {
+            dir: config.dir.clone(),
+            store: config.store.clone(),
+            limit: config.limit,
+            index: Mutex::new(Index {
+                lru: LruCache::unbounded(),
+                bytes: 0,
+            }),
+            counters: Counters::default(),
+            write_failed: AtomicBool::new(false),
+            passthrough: AtomicBool::new(false),
+        };
+        cache.load();
+        Ok(Arc::new(cache))
+    }
+
+    fn index(&self) -> std::sync::MutexGuard<'_, Index> {
+        self.index.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reads every record, oldest use first, dropping what does not hold together.
+    fn load(&self) {
+        let mut found = Vec::new();
+        for sub in std::fs::read_dir(&self.dir).into_iter().flatten().flatten() {
+            for f in std::fs::read_dir(sub.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let path = f.path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if name.ends_with(".meta.tmp") {
+                    let _ = std::fs::remove_file(&path);
+                }
+                let Some(key) = name.strip_suffix(".meta") else {
+                    continue;
+                };
+                let used = f.metadata().and_then(|m| m.modified()).ok();
+                found.push((used, key.to_owned(), path.clone()));
+            }
+        }
+        found.sort();
+        let mut index = self.index();
+        for (_, key, path) in found {
+            let meta = std::fs::read(&path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Meta>(&b).ok());
+            let entry = meta.and_then(|m| Entry::from_meta(&self.dir, key.clone(), m));
+            let Some(entry) = entry.filter(|e| e.key == key) else {
+                tracing::debug!(path = %path.display(), "dropping an unreadable cache record");
+                let _ = std::fs::remove_file(&path);
+                let _ = std::fs::remove_file(path.with_extension("data"));
+                continue;
+            };
+            let bytes = entry.present_bytes(&entry.lock());
+            index.bytes += bytes;
+            index.lru.put(key, Arc::new(entry));
+        }
+        self.evict(&mut index, None);
+    }
+
+    fn key(&self, doc: &str, version: &str) -> String {
+        let mut h = Sha256::new();
+        for part in [self.store.as_str(), doc, version] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        hex::encode(&h.finalize()[..20])
+    }
+
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// The entry of a version (made, empty, if the cache has none), now the most recently used.
+    /// `digest` is what the store states (`Node::digest`).
+    pub fn entry(&self, doc: &str, version: &str, size: u64, digest: Option<&str>) -> Arc<Entry> {
+        let key = self.key(doc, version);
+        let checksum = digest.and_then(Checksum::parse);
+        let mut index = self.index();
+        if let Some(e) = index.lru.get(&key).cloned() {
+            // An entry put in from an upload may know no checksum yet: its block hashes hold.
+            let fits = e.size == size
+                && (checksum.is_none() || e.checksum.is_none() || e.checksum == checksum);
+            if fits {
+                let mut st = e.lock();
+                if !st.touched {
+                    st.touched = true;
+                    let now = std::time::SystemTime::now();
+                    let f = std::fs::File::options().append(true).open(e.meta_path());
+                    let _ = f.and_then(|f| f.set_modified(now));
+                }
+                return e.clone();
+            }
+            tracing::debug!(
+                doc,
+                version,
+                "cache entry does not fit the version; dropping it"
+            );
+            self.remove(&mut index, &e);
+        }
+        let e = Arc::new(Entry::new(
+            &self.dir,
+            key.clone(),
+            doc,
+            version,
+            size,
+            checksum,
+        ));
+        index.lru.put(key, e.clone());
+        e
+    }
+
+    /// Whether every byte of the entry is cached (and it was not dropped).
+    pub fn is_complete(&self, e: &Entry) -> bool {
+        let st = e.lock();
+        !st.gone && st.blocks.iter().all(Option::is_some)
+    }
+
+    /// Whether the entry was evicted or dropped (a fresh one must be asked for).
+    pub fn is_gone(&self, e: &Entry) -> bool {
+        e.lock().gone
+    }
+
+    /// Counts an open of a version that was (not) all cached.
+    pub fn count_open(&self, hit: bool) {
+        let c = if hit {
+            &self.counters.hits
+        } else {
+            &self.counters.misses
+        };
+        c.fetch_add(1, Relaxed);
+    }
+
+    /// `min(len, size - offset)` bytes at `offset` when all of them are cached and check out;
+    /// `None` when some are not (the caller reads from the store). A block that fails its check
+    /// drops the whole entry.
+    pub fn read(&self, e: &Entry, offset: u64, len: u32) -> Option<Bytes> {
+        let end = offset.saturating_add(u64::from(len)).min(e.size);
+        if offset >= end {
+            return Some(Bytes::new());
+        }
+        let (first, last) = ((offset / BLOCK) as usize, ((end - 1) / BLOCK) as usize);
+        let (file, unchecked) = {
+            let mut st = e.lock();
+            if st.gone || st.blocks[first..=last].iter().any(Option::is_none) {
+                return None;
+            }
+            let unchecked: Vec<(usize, u64)> = (first..=last)
+                .filter(|&i| !st.checked[i])
+                .map(|i| (i, st.blocks[i].expect("present")))
+                .collect();
+            let file = match &st.file {
+                Some(f) => f.clone(),
+                None => {
+                    let f = Arc::new(std::fs::File::open(e.data_path()).ok()?);
+                    st.file = Some(f.clone());
+                    f
+                }
+            };
+            (file, unchecked)
+        };
+        for (i, want) in unchecked {
+            let mut buf = vec![0u8; block_len(e.size, i) as usize];
+            let ok = file.read_exact_at(&mut buf, i as u64 * BLOCK).is_ok();
+            if !ok || block_hash(&buf) != want {
+                self.drop_corrupt(
+                    e,
+                    if ok {
+                        "a block does not match its hash"
+                    } else {
+                        "truncated"
+                    },
+                );
+                return None;
+            }
+            e.lock().checked[i] = true;
+        }
+        let mut buf = vec![0u8; (end - offset) as usize];
+        if file.read_exact_at(&mut buf, offset).is_err() {
+            self.drop_corrupt(e, "truncated");
+            return None;
+        }
+        self.counters
+            .bytes_served
+            .fetch_add(buf.len() as u64, Relaxed);
+        Some(Bytes::from(buf))
+    }
+
+    /// Checks a complete entry against the checksum the store states, once (the result is
+    /// recorded). False when it does not match: the entry is dropped.
+    pub fn check_whole(&self, e: &Entry) -> bool {
+        let Some(checksum) = &e.checksum else {
+            return true;
+        };
+        if e.lock().whole_checked {
+            return true;
+        }
+        let mut h = checksum.hasher();
+        let ok = std::fs::File::open(e.data_path()).and_then(|f| {
+            let mut buf = vec![0u8; BLOCK as usize];
+            for i in 0..block_count(e.size) {
+                let b = &mut buf[..block_len(e.size, i) as usize];
+                f.read_exact_at(b, i as u64 * BLOCK)?;
+                h.update(b);
+            }
+            Ok(())
+        });
+        if ok.is_err() || !h.matches(checksum) {
+            self.drop_corrupt(e, "the content does not match the store's checksum");
+            return false;
+        }
+        let mut st = e.lock();
+        st.whole_checked = true;
+        let _ = e.write_meta(&mut st);
+        true
+    }
+
+    /// Starts filling `e` from `offset` with a stream's bytes.
+    pub fn writer(self: &Arc<Self>, e: &Arc<Entry>, offset: u64) -> Writer {
+        Writer::new(self.clone(), e.clone(), offset)
+    }
+
+    /// Records a block a writer finished; false when the entry is gone.
+    fn record(&self, e: &Entry, i: usize, hash: u64) -> bool {
+        let mut index = self.index();
+        let mut st = e.lock();
+        if st.gone {
+            return false;
+        }
+        if st.blocks[i].is_none() {
+            index.bytes += block_len(e.size, i);
+            self.counters
+                .bytes_stored
+                .fetch_add(block_len(e.size, i), Relaxed);
+        }
+        st.blocks[i] = Some(hash);
+        st.checked[i] = true;
+        st.dirty = true;
+        if st.blocks.iter().all(Option::is_some) {
+            let _ = e.write_meta(&mut st);
+        }
+        drop(st);
+        self.evict(&mut index, Some(&e.key));
+        true
+    }
+
+    /// A write into the cache failed: caching stops for that stream; said once.
+    fn write_failed(&self, e: &Entry, err: &std::io::Error) {
+        if !self.write_failed.swap(true, Relaxed) {
+            tracing::warn!(error = %err, dir = %self.dir.display(),
+                "cannot write to the content cache; reads go on from the store");
+        } else {
+            tracing::debug!(error = %err, key = %e.key, "content cache write failed");
+        }
+    }
+
+    fn drop_corrupt(&self, e: &Entry, why: &str) {
+        tracing::warn!(doc = %e.doc, version = %e.version, why,
+            "cached content is corrupt; dropping it and fetching it again");
+        self.counters.corrupt.fetch_add(1, Relaxed);
+        let mut index = self.index();
+        self.remove(&mut index, e);
+    }
+
+    /// Drops the entry from the index and the disk.
+    fn remove(&self, index: &mut Index, e: &Entry) {
+        let mut st = e.lock();
+        if st.gone {
+            return;
+        }
+        st.gone = true;
+        let bytes = e.present_bytes(&st);
+        drop(st);
+        if index
+            .lru
+            .peek(&e.key)
+            .is_some_and(|x| std::ptr::eq(&**x, e))
+        {
+            index.lru.pop(&e.key);
+        }
+        index.bytes -= bytes.min(index.bytes);
+        e.remove_files();
+    }
+
+    /// Evicts least recently used entries while over the limit (`keep` last of all).
+    fn evict(&self, index: &mut Index, keep: Option<&str>) {
+        while index.bytes > self.limit {
+            let victim = match index.lru.peek_lru() {
+                Some((k, _)) if Some(k.as_str()) == keep && index.lru.len() > 1 => {
+                    let k = k.clone();
+                    index.lru.promote(&k);
+                    continue;
+                }
+                Some((_, e)) => e.clone(),
+                None => break,
+            };
+            self.counters.evictions.fetch_add(1, Relaxed);
+            self.remove(index, &victim);
+        }
+    }
+
+    /// Puts a version this mount uploaded into the cache, from the spool file that holds it.
+    pub fn put_file(&self, doc: &str, version: &str, digest: Option<&str>, path: &Path, size: u64) {
+        if size == 0 || size > self.limit {
+            return;
+        }
+        let e = self.entry(doc, version, size, digest);
+        let copied = (|| -> std::io::Result<Vec<u64>> {
+            std::fs::create_dir_all(e.data_path().parent().expect("in a folder"))?;
+            let tmp = e.data_path().with_extension("data.tmp");
+            std::fs::copy(path, &tmp)?;
+            let f = std::fs::File::open(&tmp)?;
+            let mut hashes = Vec::new();
+            let mut buf = vec![0u8; BLOCK as usize];
+            for i in 0..block_count(size) {
+                let b = &mut buf[..block_len(size, i) as usize];
+                f.read_exact_at(b, i as u64 * BLOCK)?;
+                hashes.push(block_hash(b));
+            }
+            std::fs::rename(&tmp, e.data_path())?;
+            Ok(hashes)
+        })();
+        match copied {
+            Ok(hashes) => {
+                for (i, h) in hashes.into_iter().enumerate() {
+                    self.record(&e, i, h);
+                }
+            }
+            Err(err) => self.write_failed(&e, &err),
+        }
+    }
+
+    pub fn report(&self) -> CacheReport {
+        let index = self.index();
+        let c = &self.counters;
+        CacheReport {
+            limit: self.limit,
+            bytes: index.bytes,
+            entries: index.lru.len() as u64,
+            hits: c.hits.load(Relaxed),
+            misses: c.misses.load(Relaxed),
+            bytes_served: c.bytes_served.load(Relaxed),
+            bytes_stored: c.bytes_stored.load(Relaxed),
+            evictions: c.evictions.load(Relaxed),
+            corrupt: c.corrupt.load(Relaxed),
+            passthrough: self.passthrough.load(Relaxed),
+        }
+    }
+}
+
+/// The default `--cache-size`: [`DEFAULT_LIMIT`], or a share of the free space of the disk
+/// holding `dir` when that is smaller.
+pub fn default_limit(dir: &Path) -> u64 {
+    let mut probe = dir.to_path_buf();
+    while !probe.exists() {
+        if !probe.pop() {
+            break;
+        }
+    }
+    match nix::sys::statvfs::statvfs(&probe) {
+        Ok(s) => {
+            let free = s.blocks_available().saturating_mul(s.fragment_size());
+            DEFAULT_LIMIT.min((free as f64 * MAX_SHARE_OF_FREE) as u64)
+        }
+        Err(_) => DEFAULT_LIMIT,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,159 @@
+//! Filling a cache entry from one stream of a version's bytes, in order from some offset: each
+//! chunk is written at its offset as it arrives, each block whose bytes all came through this
+//! stream is hashed and recorded, and a stream that covered the whole version from its first byte
+//! is checked against the store's checksum at its end. Writing never fails the read it tees:
+//! an I/O error stops caching for this stream.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::ContentCache;
+use super::entry::{BLOCK, Entry, WholeHasher, block_len};
+
+pub struct Writer {
+    cache: Arc<ContentCache>,
+    entry: Arc<Entry>,
+    file: Option<File>,
+    pos: u64,
+    /// Where the stream is (past `pos` once caching stopped).
+    seen: u64,
+    /// The hash of the current block's bytes, when this stream has all of them so far.
+    block: Option<Sha256>,
+    /// The checksum of the whole content, while this stream has every byte from 0.
+    whole: Option<WholeHasher>,
+    stopped: bool,
+}
+
+/// How a stream matched the store's checksum.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Finished {
+    /// The whole content came through and matches the store's checksum.
+    Checked,
+    /// The whole content came through and does NOT match: the entry was dropped.
+    Mismatch,
+    /// Nothing to say (partial stream, or no checksum stated).
+    Unchecked,
+}
+
+impl Writer {
+    pub(super) fn new(cache: Arc<ContentCache>, entry: Arc<Entry>, pos: u64) -> Self {
+        let aligned = pos % BLOCK == 0;
+        let whole = (pos == 0)
+            .then(|| entry.checksum.as_ref().map(|c| c.hasher()))
+            .flatten();
+        Self {
+            cache,
+            entry,
+            file: None,
+            pos,
+            seen: pos,
+            block: aligned.then(Sha256::new),
+            whole,
+            stopped: false,
+        }
+    }
+
+    fn open(&mut self) -> std::io::Result<&File> {
+        if self.file.is_none() {
+            let path = self.entry.data_path();
+            std::fs::create_dir_all(path.parent().expect("in a folder"))?;
+            let f = File::options()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)?;
+            self.file = Some(f);
+        }
+        Ok(self.file.as_ref().expect("opened"))
+    }
+
+    /// The next bytes of the stream (at the writer's position).
+    pub fn write(&mut self, mut bytes: &[u8]) {
+        let size = self.entry.size;
+        if let Some(h) = &mut self.whole {
+            h.update(bytes);
+        }
+        self.seen += bytes.len() as u64;
+        while !bytes.is_empty() && !self.stopped && self.pos < size {
+            let i = (self.pos / BLOCK) as usize;
+            let block_end = i as u64 * BLOCK + block_len(size, i);
+            let n = ((block_end - self.pos) as usize).min(bytes.len());
+            let (now, rest) = bytes.split_at(n);
+            let at = self.pos;
+            if let Err(e) = self.open().and_then(|f| f.write_all_at(now, at)) {
+                self.cache.write_failed(&self.entry, &e);
+                self.stopped = true;
+                return;
+            }
+            if let Some(h) = &mut self.block {
+                h.update(now);
+            }
+            self.pos += n as u64;
+            bytes = rest;
+            if self.pos == block_end {
+                if let Some(h) = self.block.replace(Sha256::new()) {
+                    let d = h.finalize();
+                    let hash = u64::from_le_bytes(d[..8].try_into().expect("8 bytes"));
+                    if !self.cache.record(&self.entry, i, hash) {
+                        self.stopped = true;
+                    } else if self.whole.is_none() {
+                        self.check_when_complete();
+                    }
+                }
+            }
+        }
+    }
+
+    /// An entry filled by several streams is checked against the store's checksum once its
+    /// last block arrives, in the background (a mismatch drops it; the bytes were served
+    /// already, so the log says so).
+    fn check_when_complete(&self) {
+        let st = self.entry.lock();
+        let due = !st.whole_checked && st.blocks.iter().all(Option::is_some);
+        drop(st);
+        if !due || self.entry.checksum.is_none() {
+            return;
+        }
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let (cache, entry) = (self.cache.clone(), self.entry.clone());
+            rt.spawn_blocking(move || cache.check_whole(&entry));
+        }
+    }
+
+    /// Ends the stream: checks the whole content against the store's checksum when this stream
+    /// carried all of it.
+    pub fn finish(mut self) -> Finished {
+        let (Some(h), Some(want)) = (self.whole.take(), self.entry.checksum.as_ref()) else {
+            return Finished::Unchecked;
+        };
+        if self.seen != self.entry.size {
+            return Finished::Unchecked;
+        }
+        if !h.matches(want) {
+            self.cache.drop_corrupt(
+                &self.entry,
+                "the bytes received do not match the store's checksum",
+            );
+            return Finished::Mismatch;
+        }
+        let mut st = self.entry.lock();
+        if !st.gone {
+            st.whole_checked = true;
+            let _ = self.entry.write_meta(&mut st);
+        }
+        Finished::Checked
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        let mut st = self.entry.lock();
+        if st.dirty && !st.gone {
+            let _ = self.entry.write_meta(&mut st);
+        }
+    }
+}
