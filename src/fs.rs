@@ -322,6 +322,15 @@ impl<R: Remote> Fs<R> {
         out
     }
 
+    /// The cached listing of `dir`, whatever its age, without marking it used.
+    fn cached_listing(&self, dir: Ino) -> Option<Arc<Listing>> {
+        self.listings
+            .lock()
+            .expect("listing lock")
+            .peek(&dir)
+            .cloned()
+    }
+
     /// The current listing of `dir`: the cached one if younger than the TTL, else a new one.
     fn listing(&self, dir: Ino) -> FsResult<Arc<Listing>> {
         let i = self.inode(dir)?;

@@ -33,13 +33,7 @@ fn check_name(name: &str) -> FsResult<()> {
 impl<R: Remote> Fs<R> {
     /// Applies `f` to the cached listing of `dir`, if there is one.
     async fn edit_listing(&self, dir: Ino, f: impl FnOnce(&mut ListingState)) {
-        let listing = self
-            .listings
-            .lock()
-            .expect("listing lock")
-            .peek(&dir)
-            .cloned();
-        if let Some(l) = listing {
+        if let Some(l) = self.cached_listing(dir) {
             f(&mut *l.state.lock().await);
         }
     }

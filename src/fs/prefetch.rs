@@ -121,13 +121,7 @@ impl<R: Remote> Fs<R> {
         let Some((window, last)) = self.reads.prefetch.opened(dir, file) else {
             return;
         };
-        let listing = self
-            .listings
-            .lock()
-            .expect("listing lock")
-            .peek(&dir)
-            .cloned();
-        let Some(listing) = listing else {
+        let Some(listing) = self.cached_listing(dir) else {
             return;
         };
         let entries: Vec<Ino> = match listing.state.try_lock() {

@@ -394,3 +394,20 @@ where
     });
     addr
 }
+
+/// `listed` (from a listing) is `uploaded` (an upload's answer) plus the store's checksum, which
+/// the listing states and the upload's answer does not: the SHA-256 of `data`.
+pub fn assert_listed_as_uploaded(
+    listed: &docsfs::remote::Node,
+    uploaded: &docsfs::remote::Node,
+    data: &[u8],
+) {
+    use sha2::Digest;
+    let sha256 = hex::encode(sha2::Sha256::digest(data));
+    assert_eq!(listed.digest.as_deref(), Some(sha256.as_str()));
+    let listed = docsfs::remote::Node {
+        digest: None,
+        ..listed.clone()
+    };
+    assert_eq!(&listed, uploaded, "as a listing shows it");
+}

@@ -284,19 +284,7 @@ async fn an_activation_whose_answer_was_lost_is_kept() {
         .expect("the abort found the version active");
     assert_eq!(aborted(&proxy), 1, "the abort was tried");
     let (_, items) = list_all(&r, &Collection::Folder(me.root.clone())).await;
-    // The listing also states the store's checksum of the content, which an upload's answer
-    // does not carry.
-    let listed = named(&items, "kept.bin");
-    let sha256 = {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(&data))
-    };
-    assert_eq!(listed.digest.as_deref(), Some(sha256.as_str()));
-    let listed = docsfs::remote::Node {
-        digest: None,
-        ..listed.clone()
-    };
-    assert_eq!(listed, node);
+    assert_listed_as_uploaded(named(&items, "kept.bin"), &node, &data);
     let v = node.version.as_deref().expect("version");
     let back = collect(r.read(&node.id, v, 0..u64::MAX).await.expect("read")).await;
     assert!(back == data);

@@ -42,19 +42,7 @@ async fn a_new_document_then_a_new_version() {
     let version = node.version.clone().expect("version");
 
     let (_, items) = list_all(&r, &Collection::Folder(me.root.clone())).await;
-    // The listing also states the store's checksum of the content, which an upload's answer
-    // does not carry.
-    let listed = named(&items, "big/one.bin");
-    let sha256 = {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(&data))
-    };
-    assert_eq!(listed.digest.as_deref(), Some(sha256.as_str()));
-    let listed = docsfs::remote::Node {
-        digest: None,
-        ..listed.clone()
-    };
-    assert_eq!(listed, node, "as a listing shows it");
+    assert_listed_as_uploaded(named(&items, "big/one.bin"), &node, &data);
     let back = collect(r.read(&node.id, &version, 0..u64::MAX).await.expect("read")).await;
     assert!(back == data, "the bytes read back are the bytes sent");
     let versions = api.versions(&node.id).await;

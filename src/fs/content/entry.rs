@@ -149,41 +149,8 @@ impl Entry {
         size: u64,
         checksum: Option<Checksum>,
     ) -> Self {
-        let n = block_count(size);
-        Self::with_state(dir, key, doc, version, size, checksum, vec![None; n], false)
-    }
-
-    /// An entry as a record on disk describes it (`None`: the record does not fit its key).
-    pub fn from_meta(dir: &Path, key: String, meta: Meta) -> Option<Self> {
-        if meta.blocks.len() != block_count(meta.size) {
-            return None;
-        }
-        let checksum = meta.checksum.as_deref().and_then(Checksum::parse);
-        Some(Self::with_state(
-            dir,
-            key,
-            &meta.doc,
-            &meta.version,
-            meta.size,
-            checksum,
-            meta.blocks,
-            meta.whole_checked,
-        ))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn with_state(
-        dir: &Path,
-        key: String,
-        doc: &str,
-        version: &str,
-        size: u64,
-        checksum: Option<Checksum>,
-        blocks: Vec<Option<u64>>,
-        whole_checked: bool,
-    ) -> Self {
         let sub = dir.join(&key[..2]);
-        let n = blocks.len();
+        let n = block_count(size);
         Self {
             data: sub.join(format!("{key}.data")),
             meta: sub.join(format!("{key}.meta")),
@@ -193,15 +160,29 @@ impl Entry {
             size,
             checksum,
             state: Mutex::new(State {
-                blocks,
+                blocks: vec![None; n],
                 checked: vec![false; n],
-                whole_checked,
+                whole_checked: false,
                 gone: false,
                 dirty: false,
                 touched: false,
                 file: None,
             }),
         }
+    }
+
+    /// An entry as a record on disk describes it (`None`: the record does not fit its key).
+    pub fn from_meta(dir: &Path, key: String, meta: Meta) -> Option<Self> {
+        if meta.blocks.len() != block_count(meta.size) {
+            return None;
+        }
+        let checksum = meta.checksum.as_deref().and_then(Checksum::parse);
+        let e = Self::new(dir, key, &meta.doc, &meta.version, meta.size, checksum);
+        let mut st = e.lock();
+        st.blocks = meta.blocks;
+        st.whole_checked = meta.whole_checked;
+        drop(st);
+        Some(e)
     }
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
