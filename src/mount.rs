@@ -168,3 +168,17 @@ fn mount_field(path: &Path, index: usize) -> Option<String> {
 pub fn is_mounted(path: &Path) -> bool {
     mount_field(path, 4).is_some()
 }
+
+/// A background task that serves a file (the control socket, the content-cache counters for
+/// `docsfs status`): dropping it stops the task and removes the file.
+pub struct FileTask {
+    pub path: PathBuf,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FileTask {
+    fn drop(&mut self) {
+        self.task.abort();
+        let _ = std::fs::remove_file(&self.path);
+    }
+}

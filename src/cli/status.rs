@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use crate::fs::content::{CacheReport, ContentCache};
 use crate::fs::journal::{self, State};
+use crate::mount::FileTask;
 
 /// Bytes for people: `512 B`, `1.5 KiB`, `3.2 GiB`.
 fn human(n: u64) -> String {
@@ -117,7 +118,7 @@ pub fn publish_content(
     cache: &Path,
     content: Arc<ContentCache>,
     every: std::time::Duration,
-) -> ContentPublisher {
+) -> FileTask {
     let path = content_report_path(cache, std::process::id());
     let file = path.clone();
     let task = tokio::spawn(async move {
@@ -137,38 +138,20 @@ pub fn publish_content(
             tokio::time::sleep(every).await;
         }
     });
-    ContentPublisher { path, task }
-}
-
-pub struct ContentPublisher {
-    path: PathBuf,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for ContentPublisher {
-    fn drop(&mut self) {
-        self.task.abort();
-        let _ = std::fs::remove_file(&self.path);
-    }
+    FileTask { path, task }
 }
 
 /// Entries and bytes of the cache's records on disk.
 fn content_on_disk(dir: &Path) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
     let (mut entries, mut bytes) = (0, 0);
-    for sub in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        for f in std::fs::read_dir(sub.path())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let path = f.path();
-            if path.extension().is_some_and(|e| e == "meta") {
-                entries += 1;
-            } else if path.extension().is_some_and(|e| e == "data") {
-                // Allocated bytes: a sparse file holding a few ranges counts what it holds.
-                use std::os::unix::fs::MetadataExt;
-                bytes += f.metadata().map_or(0, |m| m.blocks() * 512);
-            }
+    for f in crate::fs::content::files(dir) {
+        let path = f.path();
+        if path.extension().is_some_and(|e| e == "meta") {
+            entries += 1;
+        } else if path.extension().is_some_and(|e| e == "data") {
+            // Allocated bytes: a sparse file holding a few ranges counts what it holds.
+            bytes += f.metadata().map_or(0, |m| m.blocks() * 512);
         }
     }
     (entries, bytes)

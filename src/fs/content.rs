@@ -119,25 +119,26 @@ impl ContentCache {
         self.index.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Reads every record, oldest use first, dropping what does not hold together.
+    /// Reads every record, oldest use first, dropping what does not hold together: records
+    /// that cannot be read, data without a record, and temporary files a crash left.
     fn load(&self) {
         let mut found = Vec::new();
-        for sub in std::fs::read_dir(&self.dir).into_iter().flatten().flatten() {
-            for f in std::fs::read_dir(sub.path())
-                .into_iter()
-                .flatten()
-                .flatten()
-            {
-                let path = f.path();
-                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if name.ends_with(".meta.tmp") {
-                    let _ = std::fs::remove_file(&path);
-                }
-                let Some(key) = name.strip_suffix(".meta") else {
-                    continue;
-                };
+        let mut data = Vec::new();
+        for f in files(&self.dir) {
+            let path = f.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(&path);
+            } else if let Some(key) = name.strip_suffix(".meta") {
                 let used = f.metadata().and_then(|m| m.modified()).ok();
                 found.push((used, key.to_owned(), path.clone()));
+            } else if name.ends_with(".data") {
+                data.push(path);
+            }
+        }
+        for path in data {
+            if !path.with_extension("meta").exists() {
+                let _ = std::fs::remove_file(&path);
             }
         }
         found.sort();
@@ -169,8 +170,18 @@ impl ContentCache {
         hex::encode(&h.finalize()[..20])
     }
 
-    pub fn limit(&self) -> u64 {
-        self.limit
+    /// Whether a version of `size` bytes is cached at all: one over half the bound would flush
+    /// everything else for itself.
+    pub fn admits(&self, size: u64) -> bool {
+        size > 0 && size <= self.limit / 2
+    }
+
+    /// Whether every byte of a version is cached, without making it the most recently used (or
+    /// an entry for it).
+    pub fn has_all(&self, doc: &str, version: &str, size: u64) -> bool {
+        let key = self.key(doc, version);
+        let e = self.index().lru.peek(&key).cloned();
+        e.is_some_and(|e| e.size == size && self.is_complete(&e))
     }
 
     /// The entry of a version (made, empty, if the cache has none), now the most recently used.
@@ -403,7 +414,7 @@ impl ContentCache {
 
     /// Puts a version this mount uploaded into the cache, from the spool file that holds it.
     pub fn put_file(&self, doc: &str, version: &str, digest: Option<&str>, path: &Path, size: u64) {
-        if size == 0 || size > self.limit {
+        if !self.admits(size) {
             return;
         }
         let e = self.entry(doc, version, size, digest);
@@ -448,6 +459,17 @@ impl ContentCache {
             passthrough: self.passthrough.load(Relaxed),
         }
     }
+}
+
+/// Every file of the cache folder `dir` (`<hh>/<key>.{data,meta}`).
+pub fn files(dir: &Path) -> impl Iterator<Item = std::fs::DirEntry> {
+    let subs = std::fs::read_dir(dir).into_iter().flatten().flatten();
+    subs.flat_map(|sub| {
+        std::fs::read_dir(sub.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+    })
 }
 
 /// The default `--cache-size`: [`DEFAULT_LIMIT`], or a share of the free space of the disk

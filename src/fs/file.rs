@@ -4,8 +4,8 @@
 //! content, else the reader; `release` drops the handle. Each open file holds at most the
 //! reader's bounded buffer, whatever the file's size.
 //!
-//! [`Reads`] is the read side's state in `Fs`: its locks are leaves (`files`, then nothing;
-//! `opened_versions`, then nothing), taken after the inode table's when both are needed.
+//! [`Reads`] is the read side's state in `Fs`: its locks (`files`, `opened_versions`) are
+//! leaves, never held while another lock is taken.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -53,7 +53,6 @@ pub struct Prefetch {
     slots: Arc<Semaphore>,
     /// In KiB.
     bytes: Arc<Semaphore>,
-    pub started: AtomicU64,
 }
 
 impl Default for Prefetch {
@@ -63,7 +62,6 @@ impl Default for Prefetch {
             runs: Mutex::new(LruCache::new(NonZeroUsize::new(FOLDERS).expect("non-zero"))),
             slots: Arc::new(Semaphore::new(PARALLEL)),
             bytes: Arc::new(Semaphore::new((MAX_BYTES >> 10) as usize)),
-            started: AtomicU64::new(0),
         }
     }
 }
@@ -73,8 +71,8 @@ impl Prefetch {
         self.epoch.elapsed().as_millis() as u64
     }
 
-    /// Notes an open of `file` in `dir`; returns how many files ahead to fetch (0: none yet) and
-    /// the run's clock and already-scheduled set.
+    /// Notes an open of `file` in `dir`. In a run, returns how many files ahead to fetch and
+    /// the run's clock (shared with the fetches it queues); `None` when this open starts one.
     fn opened(&self, dir: Ino, file: Ino) -> Option<(usize, Arc<AtomicU64>)> {
         let now = self.now_ms();
         let mut runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
@@ -142,12 +140,16 @@ impl<R: Remote> Fs<R> {
                 continue;
             };
             let remote_doc = i.kind == NodeKind::Document && matches!(i.origin, Origin::Remote(_));
-            if !remote_doc || t.size == 0 || t.size > SMALL || self.write_state(ino).is_some() {
+            if !remote_doc
+                || t.size > SMALL
+                || !cache.admits(t.size)
+                || self.write_state(ino).is_some()
+            {
                 continue;
             }
             picked += 1;
-            let e = cache.entry(&t.doc, &t.version, t.size, t.digest.as_deref());
-            if cache.is_complete(&e) || !self.reads.prefetch.schedule(dir, ino) {
+            if cache.has_all(&t.doc, &t.version, t.size) || !self.reads.prefetch.schedule(dir, ino)
+            {
                 continue;
             }
             tracing::debug!(dir, ino, window, "prefetch");
@@ -161,7 +163,6 @@ impl<R: Remote> Fs<R> {
         let (remote, wholes) = (self.remote.clone(), self.reads.wholes.clone());
         let cache = self.reads.content.clone();
         let epoch = p.epoch;
-        p.started.fetch_add(1, Relaxed);
         tokio::spawn(async move {
             let kib = (t.size.div_ceil(1024) as u32).max(1);
             let Ok(_slot) = slots.acquire_owned().await else {

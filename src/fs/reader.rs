@@ -74,8 +74,7 @@ impl Wholes {
     ) -> Result<Bytes, RemoteError> {
         let slot = self.slot(t);
         let _turn = slot.lock().await;
-        let cache = cache.filter(|c| t.size <= c.limit() / 2 && !t.recycled);
-        let entry = cache.map(|c| (c, c.entry(&t.doc, &t.version, t.size, t.digest.as_deref())));
+        let entry = cache_entry(cache, t);
         if let Some((c, e)) = &entry {
             if let Some(b) = c.read(e, 0, t.size as u32) {
                 return Ok(b);
@@ -96,6 +95,17 @@ impl Wholes {
         }
         Ok(bytes)
     }
+}
+
+/// The cache entry `t` is read through, if it is cached at all (not in the recycle bin, and
+/// admitted by the cache's size rule).
+fn cache_entry(
+    cache: Option<&Arc<ContentCache>>,
+    t: &Target,
+) -> Option<(Arc<ContentCache>, Arc<Entry>)> {
+    let c = cache.filter(|c| c.admits(t.size) && !t.recycled)?;
+    let e = c.entry(&t.doc, &t.version, t.size, t.digest.as_deref());
+    Some((c.clone(), e))
 }
 
 /// One request for all of `t`, its length and checksum checked.
@@ -142,17 +152,7 @@ pub struct Reader {
 
 impl Reader {
     pub fn new(target: Target, cache: Option<&Arc<ContentCache>>, config: ReadConfig) -> Self {
-        // A version over half the cache would flush everything else for itself.
-        let cache = cache.filter(|c| target.size <= c.limit() / 2 && !target.recycled);
-        let entry = cache.map(|c| {
-            let e = c.entry(
-                &target.doc,
-                &target.version,
-                target.size,
-                target.digest.as_deref(),
-            );
-            (c.clone(), e)
-        });
+        let entry = cache_entry(cache, &target);
         Self {
             target,
             entry,
@@ -166,9 +166,9 @@ impl Reader {
         &self.target.version
     }
 
-    /// Whether every byte of this version is in the cache.
+    /// Whether every byte of this version is in the cache (an empty file needs none).
     pub fn cached(&self) -> bool {
-        self.entry.as_ref().is_some_and(|(c, e)| c.is_complete(e))
+        self.target.size == 0 || self.entry.as_ref().is_some_and(|(c, e)| c.is_complete(e))
     }
 
     /// Exactly `min(len, size - offset)` bytes at `offset`.

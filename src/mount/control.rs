@@ -323,17 +323,7 @@ fn failed(backend: &str, kind: &str, message: String) -> Response {
 }
 
 /// A live control socket; dropping it stops answering and removes the socket file.
-pub struct Control {
-    path: PathBuf,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Control {
-    fn drop(&mut self) {
-        self.task.abort();
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
+pub type Control = super::FileTask;
 
 /// Listens on the control socket of the mount at `mountpoint` (canonical), answering with
 /// `core`; `backend` names the store in messages. Must run inside the runtime.

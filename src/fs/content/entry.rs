@@ -82,7 +82,14 @@ impl WholeHasher {
 
 /// The 64-bit block hash recorded for a block's bytes.
 pub fn block_hash(bytes: &[u8]) -> u64 {
-    let d = Sha256::digest(bytes);
+    let mut h = Sha256::new();
+    h.update(bytes);
+    digest_hash(h)
+}
+
+/// The block hash of the bytes `h` has taken in: the first 8 bytes of their SHA-256.
+pub fn digest_hash(h: Sha256) -> u64 {
+    let d = h.finalize();
     u64::from_le_bytes(d[..8].try_into().expect("8 bytes"))
 }
 

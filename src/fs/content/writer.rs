@@ -11,7 +11,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use super::ContentCache;
-use super::entry::{BLOCK, Entry, WholeHasher, block_len};
+use super::entry::{BLOCK, Entry, WholeHasher, block_len, digest_hash};
 
 pub struct Writer {
     cache: Arc<ContentCache>,
@@ -83,11 +83,15 @@ impl Writer {
             let block_end = i as u64 * BLOCK + block_len(size, i);
             let n = ((block_end - self.pos) as usize).min(bytes.len());
             let (now, rest) = bytes.split_at(n);
-            let at = self.pos;
-            if let Err(e) = self.open().and_then(|f| f.write_all_at(now, at)) {
-                self.cache.write_failed(&self.entry, &e);
-                self.stopped = true;
-                return;
+            // Bytes of a block this stream joined midway are not written: the block could
+            // never be recorded, so they would only take disk space nothing accounts for.
+            if self.block.is_some() {
+                let at = self.pos;
+                if let Err(e) = self.open().and_then(|f| f.write_all_at(now, at)) {
+                    self.cache.write_failed(&self.entry, &e);
+                    self.stopped = true;
+                    return;
+                }
             }
             if let Some(h) = &mut self.block {
                 h.update(now);
@@ -96,9 +100,7 @@ impl Writer {
             bytes = rest;
             if self.pos == block_end {
                 if let Some(h) = self.block.replace(Sha256::new()) {
-                    let d = h.finalize();
-                    let hash = u64::from_le_bytes(d[..8].try_into().expect("8 bytes"));
-                    if !self.cache.record(&self.entry, i, hash) {
+                    if !self.cache.record(&self.entry, i, digest_hash(h)) {
                         self.stopped = true;
                     } else if self.whole.is_none() {
                         self.check_when_complete();
