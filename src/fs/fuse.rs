@@ -6,16 +6,18 @@ use std::ffi::OsStr;
 use std::sync::Arc;
 
 use fuser::{
-    Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo, InitFlags,
-    KernelConfig, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData,
-    ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite,
-    Request, TimeOrNow,
+    Errno, FileHandle, Filesystem, FopenFlags, Generation, INodeNo, InitFlags, KernelConfig,
+    OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
+    ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request,
+    TimeOrNow,
 };
 
-use super::errno::errno;
+mod convert;
+
 use super::file::Access;
-use super::{FileKind, Fs, FsError, Stat};
+use super::{Fs, FsError};
 use crate::remote::Remote;
+use convert::{attr, fail, file_type, reply_xattr, utf8, xattr_name};
 
 /// Entries handed to the kernel per readdir call before its buffer is full.
 const READDIR_BATCH: usize = 128;
@@ -56,67 +58,6 @@ impl<R: Remote> FuseAdapter<R> {
             done(outcome);
         });
     }
-}
-
-fn attr(s: &Stat) -> FileAttr {
-    FileAttr {
-        ino: INodeNo(s.ino),
-        size: s.size,
-        blocks: s.size.div_ceil(512),
-        atime: s.mtime,
-        mtime: s.mtime,
-        ctime: s.ctime,
-        crtime: s.ctime,
-        kind: file_type(s.kind),
-        perm: s.perm,
-        nlink: s.nlink,
-        uid: s.uid,
-        gid: s.gid,
-        rdev: 0,
-        blksize: 128 * 1024,
-        flags: 0,
-    }
-}
-
-fn file_type(k: FileKind) -> FileType {
-    match k {
-        FileKind::Directory => FileType::Directory,
-        FileKind::File => FileType::RegularFile,
-        FileKind::Symlink => FileType::Symlink,
-    }
-}
-
-fn fail(e: &FsError) -> Errno {
-    if matches!(e, FsError::Remote(_)) {
-        tracing::warn!(error = %e, "remote operation failed");
-    }
-    Errno::from_i32(errno(e))
-}
-
-/// An attribute name from the kernel; one that is not UTF-8 is none of ours.
-fn xattr_name(name: &OsStr) -> Result<String, Errno> {
-    name.to_str()
-        .map(str::to_owned)
-        .ok_or(Errno::from_i32(libc::EOPNOTSUPP))
-}
-
-/// getxattr's and listxattr's answer: the size when asked with size 0, else the bytes if they
-/// fit (ERANGE if not).
-fn reply_xattr(reply: fuser::ReplyXattr, size: u32, value: Result<Vec<u8>, Errno>) {
-    match value {
-        Err(e) => reply.error(e),
-        Ok(v) if size == 0 => match u32::try_from(v.len()) {
-            Ok(n) => reply.size(n),
-            Err(_) => reply.error(Errno::from_i32(libc::E2BIG)),
-        },
-        Ok(v) if v.len() > size as usize => reply.error(Errno::from_i32(libc::ERANGE)),
-        Ok(v) => reply.data(&v),
-    }
-}
-
-/// A file name from the kernel; names that are not UTF-8 cannot exist in the store.
-fn utf8(name: &OsStr) -> Result<String, Errno> {
-    name.to_str().map(str::to_owned).ok_or(Errno::ENOENT)
 }
 
 impl<R: Remote> Filesystem for FuseAdapter<R> {
