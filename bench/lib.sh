@@ -58,9 +58,17 @@ set_latency() {
         "$BASE/_docsfs/faults" >/dev/null
 }
 
-mount_fs() { # a fresh `docsfs mount` process (empty caches) on $MNT
+# A fresh `docsfs mount` process on $MNT with empty caches: its content cache is emptied first
+# unless KEEP_CONTENT=1 (a remount that reads what the last one cached). MOUNT_BACKEND=logicaldoc
+# mounts through LogicalDOC's API (user bench, the token as password).
+mount_fs() {
     unmount_fs
-    "$BIN" mount --endpoint "$BASE" --token-file "$TOKEN_FILE" --log-level warn \
+    [[ ${KEEP_CONTENT:-0} == 1 ]] || rm -rf "$WORK/cache/content"
+    local auth=(--token-file "$TOKEN_FILE")
+    if [[ ${MOUNT_BACKEND:-workdocs} == logicaldoc ]]; then
+        auth=(--backend logicaldoc --user bench --password-file "$TOKEN_FILE")
+    fi
+    "$BIN" mount --endpoint "$BASE" "${auth[@]}" --log-level warn \
         --cache-dir "$WORK/cache" "$MNT" \
         </dev/null >>"$WORK/mount.log" 2>&1 &
     MOUNT_PID=$!

@@ -99,6 +99,13 @@ def check(value, op, limit):
     return {"<=": value <= limit, ">=": value >= limit, "<": value < limit, "==": value == limit}[op]
 
 
+def check_ratio(ours, base, limit):
+    """Whether the median of `ours` is at most `limit` times the median of `base`."""
+    if not ours or not base:
+        return None
+    return med(ours) / med(base) <= limit
+
+
 def main():
     with open(sys.argv[1]) as f:
         res = json.load(f)
@@ -135,6 +142,30 @@ def main():
               get(srd, "cold", "curl", small), True, "", None, "run-sweeps")
         t.add(f"Read of a {gib(int(small))} file, cold caches (MB/s)", get(srd, "cold", "docsfs", small), rc,
               get(srd, "cold", "rclone", small), True, "", None, "run-sweeps")
+    # Small files at latency (run-smallreads)
+    sr = res.get("smallreads", {})
+    for backend in ("workdocs", "logicaldoc"):
+        for lat in ("0", "20"):
+            b = get(sr, backend, lat)
+            if not b:
+                continue
+            name = "WorkDocs" if backend == "workdocs" else "LogicalDOC"
+            files = sr.get("files")
+            ratio = med(b["cold"]) / med(b["plain"]) if b.get("plain") else None
+            target = "ratio ≤ 1.0" if lat == "0" else ""
+            t.add(f"`cat` of {files} small files, cold, {name}, {lat} ms per request (s)", b.get("cold"),
+                  "plain keep-alive client", b.get("plain"), False, target,
+                  None if (ratio is None or lat != "0") else ratio <= 1.0, "run-smallreads")
+            pairs = [str(v).split("/") for v in b.get("cold_req", [])]
+            if pairs:
+                per_file = [int(a) / files for a, _ in pairs]
+                t.add(f"Requests per cold file (all), {name}, {lat} ms", per_file, "", None, False, "≤ 1",
+                      check(per_file, "<=", 1), "run-smallreads", "")
+                t.add(f"Content requests per cold file, {name}, {lat} ms", [int(c) / files for _, c in pairs],
+                      "", None, False, "", None, "run-smallreads", "")
+            t.add(f"Same `cat` after a remount on the same cache, {name}, {lat} ms (s)", b.get("cached"),
+                  "local disk", sr.get("local_s"), False, "ratio ≤ 1.5",
+                  check_ratio(b.get("cached"), sr.get("local_s"), 1.5), "run-smallreads")
     # Listing
     fd = mount.get("find", {})
     cold_ratio = (med(fd.get("cold_s")) / med(fd.get("crawl_s"))) if fd.get("crawl_s") else None
