@@ -9,6 +9,8 @@ Reads results.json (written by bench/run) and writes, into OUT_DIR:
   listing.svg          `find` seconds vs files in the tree (log-log): docsfs cold / warm, the API
                        crawl, rclone cold / warm
   rsync.svg            `rsync -a` files/s vs files in the tree (log-log): docsfs, rclone
+  smallreads.svg       `cat` of 300 small files vs latency per request (log y): docsfs cold and
+                       after a remount, the plain keep-alive client, per API (when measured)
 Plots can be regenerated without measuring again: `python3 bench/plot.py bench/results/results.json
 bench/results`.
 """
@@ -268,6 +270,30 @@ def rsync_chart(res):
     return ch
 
 
+def smallreads_chart(res):
+    sr = res["smallreads"]
+    ch = Chart(f"cat of {sr.get('files', '?')} small files vs latency per request",
+               "ls -R first (untimed); docsfs cold = fresh mount, empty content cache; after a remount =\n"
+               "same cache folder, page cache dropped; plain client = bench/readall.py on one keep-alive\n"
+               f"connection; median, bars: min–max; {machine(res['meta'])}",
+               "latency added to every request", "seconds (log scale)", xlog=False, ylog=True)
+    lats = sorted({int(lat) for b in ("workdocs", "logicaldoc") for lat in sr.get(b, {})})
+    ch.xticks = [(lat, f"{lat} ms") for lat in lats]
+    series = (("workdocs", "cold", "docsfs cold, WorkDocs", BLUE, False),
+              ("logicaldoc", "cold", "docsfs cold, LogicalDOC", BLUE, True),
+              ("workdocs", "plain", "plain client, WorkDocs", GREY, False),
+              ("logicaldoc", "plain", "plain client, LogicalDOC", GREY, True),
+              ("workdocs", "cached", "docsfs after a remount,\nWorkDocs", GREEN, False))
+    for backend, key, label, color, dashed in series:
+        pts = []
+        for lat in lats:
+            med, lo, hi = stats(sr.get(backend, {}).get(str(lat), {}).get(key))
+            if med is not None:
+                pts.append((lat, med, lo, hi))
+        ch.add(label, pts, color, dashed=dashed, values=not dashed)
+    return ch
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -275,8 +301,11 @@ def main():
         res = json.load(f)
     out = sys.argv[2]
     os.makedirs(out, exist_ok=True)
-    for name, make in (("read-throughput.svg", read_chart), ("listing.svg", listing_chart),
-                       ("rsync.svg", rsync_chart)):
+    charts = [("read-throughput.svg", read_chart), ("listing.svg", listing_chart),
+              ("rsync.svg", rsync_chart)]
+    if res.get("smallreads"):
+        charts.append(("smallreads.svg", smallreads_chart))
+    for name, make in charts:
         path = os.path.join(out, name)
         with open(path, "w") as f:
             f.write(make(res).svg())

@@ -256,10 +256,11 @@ def main():
         + f"); the benchmark ran at niceness {meta['niceness']}.",
         "- Method: server and mounts are separate processes on 127.0.0.1; every \"cold\" figure is a fresh "
         "mount process after `echo 3 > /proc/sys/vm/drop_caches`, every \"warm\" read a fresh mount with "
-        "the server's file in the page cache. MB = 10^6 bytes. Medians of "
-        f"{reps} run(s) (every run is in [results.json](results.json)). The rows from `run-mount` and "
-        "`run-writes` are measured as described in [bench/README.md](../README.md) (details: "
-        "[mount.md](mount.md), [writes.md](writes.md)); the `run-sweeps` rows as below.",
+        "the server's file in the page cache, and with an empty content cache. MB = 10^6 bytes. Medians of "
+        f"{reps} run(s) (every run is in [results.json](results.json)). The rows from `run-mount`, "
+        "`run-writes` and `run-smallreads` are measured as described in [bench/README.md](../README.md) "
+        "(details: [mount.md](mount.md), [writes.md](writes.md), [smallreads.md](smallreads.md)); the "
+        "`run-sweeps` rows as below.",
         "- Baselines: **curl** of the document's signed download URL (reads) or the API's upload "
         "flow (writes); **crawl**: `bench/crawl.py`, a sequential DescribeFolderContents crawl; "
         + (f"**rclone** ({rclone}): `rclone mount --vfs-cache-mode off` of `rclone serve webdav` serving "
@@ -301,6 +302,7 @@ def main():
         "",
         "![rsync files/s vs tree size](rsync.svg)",
         "",
+    ] + (["![cat of small files vs latency per request](smallreads.svg)", ""] if res.get("smallreads") else []) + [
         "## Sweeps (`bench/run-sweeps`)",
         "",
         "One `docsfs serve --import` of files of "
