@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 
 pub use entry::{BLOCK, Checksum, Entry};
 use entry::{Meta, block_count, block_hash, block_len};
-pub use writer::Writer;
+pub use writer::{Tee, Writer};
 
 /// Default bound of the cache, and the share of the free disk it never exceeds.
 pub const DEFAULT_LIMIT: u64 = 4 << 30;
@@ -258,7 +258,7 @@ impl ContentCache {
             if st.gone || st.blocks[first..=last].iter().any(Option::is_none) {
                 return None;
             }
-            let unchecked: Vec<(usize, u64)> = (first..=last)
+            let unchecked: Vec<(usize, u32)> = (first..=last)
                 .filter(|&i| !st.checked[i])
                 .map(|i| (i, st.blocks[i].expect("present")))
                 .collect();
@@ -334,7 +334,7 @@ impl ContentCache {
     }
 
     /// Records a block a writer finished; false when the entry is gone.
-    fn record(&self, e: &Entry, i: usize, hash: u64) -> bool {
+    fn record(&self, e: &Entry, i: usize, hash: u32) -> bool {
         let mut index = self.index();
         let mut st = e.lock();
         if st.gone {
@@ -412,33 +412,34 @@ impl ContentCache {
         }
     }
 
-    /// Puts a version this mount uploaded into the cache, from the spool file that holds it.
-    pub fn put_file(&self, doc: &str, version: &str, digest: Option<&str>, path: &Path, size: u64) {
+    /// Puts a version this mount uploaded into the cache, from the spool file that holds it (read
+    /// once, written and hashed as a stream is).
+    pub fn put_file(
+        self: &Arc<Self>,
+        doc: &str,
+        version: &str,
+        digest: Option<&str>,
+        path: &Path,
+        size: u64,
+    ) {
         if !self.admits(size) {
             return;
         }
         let e = self.entry(doc, version, size, digest);
-        let copied = (|| -> std::io::Result<Vec<u64>> {
-            std::fs::create_dir_all(e.data_path().parent().expect("in a folder"))?;
-            let tmp = e.data_path().with_extension("data.tmp");
-            std::fs::copy(path, &tmp)?;
-            let f = std::fs::File::open(&tmp)?;
-            let mut hashes = Vec::new();
+        let mut w = self.writer(&e, 0);
+        let copied = (|| -> std::io::Result<()> {
+            use std::io::Read;
+            let mut f = std::fs::File::open(path)?;
             let mut buf = vec![0u8; BLOCK as usize];
-            for i in 0..block_count(size) {
-                let b = &mut buf[..block_len(size, i) as usize];
-                f.read_exact_at(b, i as u64 * BLOCK)?;
-                hashes.push(block_hash(b));
-            }
-            std::fs::rename(&tmp, e.data_path())?;
-            Ok(hashes)
-        })();
-        match copied {
-            Ok(hashes) => {
-                for (i, h) in hashes.into_iter().enumerate() {
-                    self.record(&e, i, h);
+            loop {
+                match f.read(&mut buf)? {
+                    0 => return Ok(()),
+                    n => w.write(&buf[..n]),
                 }
             }
+        })();
+        match copied {
+            Ok(()) => drop(w.finish()),
             Err(err) => self.write_failed(&e, &err),
         }
     }

@@ -27,7 +27,7 @@ use tokio::sync::mpsc::{self, Sender};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
-use super::content::{BLOCK, ContentCache, Entry, Writer};
+use super::content::{BLOCK, ContentCache, Entry, Tee};
 use crate::remote::{ByteStream, Remote, RemoteError, RemoteId};
 
 /// Budget a streaming task reserves before polling the remote stream for its next chunk.
@@ -137,23 +137,20 @@ async fn pump(
     mut stream: ByteStream,
     tx: Sender<Chan>,
     b: Budget,
-    mut cache: Option<Writer>,
+    mut cache: Option<Tee>,
 ) -> Option<()> {
     let cap = b.req.available_permits();
     let piece = PIECE.min(cap);
     loop {
         let mut held = b.acquire(piece).await?;
         let Some(item) = stream.next().await else {
-            if let Some(w) = cache.take() {
-                w.finish();
-            }
             return None;
         };
         let item = match item {
             Ok(bytes) if bytes.is_empty() => continue,
             Ok(bytes) => {
-                if let Some(w) = &mut cache {
-                    w.write(&bytes);
+                if let Some(tee) = &mut cache {
+                    tee.send(&bytes);
                 }
                 let want = bytes.len().min(cap);
                 held.release(piece.saturating_sub(want));
@@ -405,7 +402,7 @@ impl Prefetcher {
         };
         let (remote, doc, version) = (r.clone(), self.doc.clone(), self.version.clone());
         let (next, end) = (range.start, range.end);
-        let writer = self.cache.as_ref().map(|(c, e)| c.writer(e, next));
+        let writer = self.cache.as_ref().map(|(c, e)| c.writer(e, next).spawn());
         let task = tokio::spawn(async move {
             match remote.read(&doc, &version, range).await {
                 Ok(stream) => drop(pump(stream, tx, budget, writer).await),

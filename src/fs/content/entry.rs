@@ -80,28 +80,31 @@ impl WholeHasher {
     }
 }
 
-/// The 64-bit block hash recorded for a block's bytes.
-pub fn block_hash(bytes: &[u8]) -> u64 {
-    let mut h = Sha256::new();
-    h.update(bytes);
-    digest_hash(h)
+/// The hash recorded for a block's bytes: their CRC-32, which catches what a disk or a crash
+/// damages at a cost a streaming read does not notice (the store's checksum, checked on whole
+/// entries, is what guards against wrong bytes from the network).
+pub fn block_hash(bytes: &[u8]) -> u32 {
+    crc32fast::hash(bytes)
 }
 
-/// The block hash of the bytes `h` has taken in: the first 8 bytes of their SHA-256.
-pub fn digest_hash(h: Sha256) -> u64 {
-    let d = h.finalize();
-    u64::from_le_bytes(d[..8].try_into().expect("8 bytes"))
-}
+/// The running hash of one block's bytes.
+pub type BlockHasher = crc32fast::Hasher;
+
+/// The format of the records this version writes; records of another format are dropped.
+pub const FORMAT: u32 = 2;
 
 /// What `KEY.meta` holds.
 #[derive(Serialize, Deserialize)]
 pub struct Meta {
+    /// [`FORMAT`]; absent in the first format (SHA-256 prefixes as block hashes).
+    #[serde(default)]
+    pub format: u32,
     pub doc: String,
     pub version: String,
     pub size: u64,
     pub checksum: Option<String>,
     /// Per block: the hash of its bytes when present.
-    pub blocks: Vec<Option<u64>>,
+    pub blocks: Vec<Option<u32>>,
     /// The whole content was checked against `checksum`.
     #[serde(default)]
     pub whole_checked: bool,
@@ -110,7 +113,7 @@ pub struct Meta {
 /// Per-entry state; lock it after the cache's index, and hold it across no I/O but the
 /// record's own write.
 pub struct State {
-    pub blocks: Vec<Option<u64>>,
+    pub blocks: Vec<Option<u32>>,
     /// Blocks whose bytes this process has checked against their hash (or written itself).
     pub checked: Vec<bool>,
     pub whole_checked: bool,
@@ -180,7 +183,7 @@ impl Entry {
 
     /// An entry as a record on disk describes it (`None`: the record does not fit its key).
     pub fn from_meta(dir: &Path, key: String, meta: Meta) -> Option<Self> {
-        if meta.blocks.len() != block_count(meta.size) {
+        if meta.format != FORMAT || meta.blocks.len() != block_count(meta.size) {
             return None;
         }
         let checksum = meta.checksum.as_deref().and_then(Checksum::parse);
@@ -213,6 +216,7 @@ impl Entry {
     /// Writes the record (to a temporary name, then renamed over the old one).
     pub fn write_meta(&self, st: &mut State) -> std::io::Result<()> {
         let meta = Meta {
+            format: FORMAT,
             doc: self.doc.clone(),
             version: self.version.clone(),
             size: self.size,

@@ -1,5 +1,6 @@
 //! Filling a cache entry from one stream of a version's bytes, in order from some offset: each
-//! chunk is written at its offset as it arrives, each block whose bytes all came through this
+//! chunk is written at its offset as it arrives (by a [`Tee`]'s thread when the stream is a read
+//! being served, so the reader never waits for the disk), each block whose bytes all came through this
 //! stream is hashed and recorded, and a stream that covered the whole version from its first byte
 //! is checked against the store's checksum at its end. Writing never fails the read it tees:
 //! an I/O error stops caching for this stream.
@@ -7,11 +8,13 @@
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::mpsc::{SyncSender, TrySendError};
 
-use sha2::{Digest, Sha256};
+use bytes::Bytes;
 
 use super::ContentCache;
-use super::entry::{BLOCK, Entry, WholeHasher, block_len, digest_hash};
+use super::entry::{BLOCK, BlockHasher, Entry, WholeHasher, block_len};
 
 pub struct Writer {
     cache: Arc<ContentCache>,
@@ -21,7 +24,7 @@ pub struct Writer {
     /// Where the stream is (past `pos` once caching stopped).
     seen: u64,
     /// The hash of the current block's bytes, when this stream has all of them so far.
-    block: Option<Sha256>,
+    block: Option<BlockHasher>,
     /// The checksum of the whole content, while this stream has every byte from 0.
     whole: Option<WholeHasher>,
     stopped: bool,
@@ -50,7 +53,7 @@ impl Writer {
             file: None,
             pos,
             seen: pos,
-            block: aligned.then(Sha256::new),
+            block: aligned.then(BlockHasher::new),
             whole,
             stopped: false,
         }
@@ -99,8 +102,8 @@ impl Writer {
             self.pos += n as u64;
             bytes = rest;
             if self.pos == block_end {
-                if let Some(h) = self.block.replace(Sha256::new()) {
-                    if !self.cache.record(&self.entry, i, digest_hash(h)) {
+                if let Some(h) = self.block.replace(BlockHasher::new()) {
+                    if !self.cache.record(&self.entry, i, h.finalize()) {
                         self.stopped = true;
                     } else if self.whole.is_none() {
                         self.check_when_complete();
@@ -156,6 +159,58 @@ impl Drop for Writer {
         let mut st = self.entry.lock();
         if st.dirty && !st.gone {
             let _ = self.entry.write_meta(&mut st);
+        }
+    }
+}
+
+/// Bytes a [`Tee`] may have queued for its thread; past this the stream is no longer cached
+/// (the disk cannot keep up, and the read must not wait for it).
+const TEE_QUEUED_MAX: usize = 8 << 20;
+
+/// A stream's bytes handed to a [`Writer`] on a thread of its own: `send` never blocks.
+pub struct Tee {
+    tx: Option<SyncSender<Bytes>>,
+    queued: Arc<AtomicUsize>,
+}
+
+impl Writer {
+    /// Runs this writer on a blocking thread, fed by the returned [`Tee`]; it finishes (checking
+    /// the store's checksum if the stream carried every byte) when the tee is dropped.
+    pub fn spawn(mut self) -> Tee {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Bytes>(1024);
+        let queued = Arc::new(AtomicUsize::new(0));
+        let counted = queued.clone();
+        let run = move || {
+            for bytes in rx {
+                counted.fetch_sub(bytes.len(), Relaxed);
+                self.write(&bytes);
+            }
+            self.finish();
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => drop(rt.spawn_blocking(run)),
+            Err(_) => drop(std::thread::spawn(run)),
+        }
+        Tee {
+            tx: Some(tx),
+            queued,
+        }
+    }
+}
+
+impl Tee {
+    /// Queues the stream's next bytes; when the queue is full, caching of this stream stops.
+    pub fn send(&mut self, bytes: &Bytes) {
+        let Some(tx) = &self.tx else { return };
+        if self.queued.fetch_add(bytes.len(), Relaxed) + bytes.len() > TEE_QUEUED_MAX {
+            tracing::debug!("the content cache falls behind a stream; no longer caching it");
+            self.tx = None;
+            return;
+        }
+        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
+            tx.try_send(bytes.clone())
+        {
+            self.tx = None;
         }
     }
 }
