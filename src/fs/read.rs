@@ -143,10 +143,7 @@ async fn pump(
     let piece = PIECE.min(cap);
     loop {
         let mut held = b.acquire(piece).await?;
-        let Some(item) = stream.next().await else {
-            return None;
-        };
-        let item = match item {
+        let item = match stream.next().await? {
             Ok(bytes) if bytes.is_empty() => continue,
             Ok(bytes) => {
                 if let Some(tee) = &mut cache {
