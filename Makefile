@@ -48,8 +48,8 @@ demo-server:
 bench:
 	$(CARGO) bench --bench server_throughput
 
-# Every mount benchmark, as root, in ~10 minutes: bench/run-mount, run-writes and run-sweeps (with
-# rclone when installed) → bench/results/REPORT.md, results.json and the SVG plots.
+# Every mount benchmark, as root, in ~16 minutes: bench/run-mount, run-writes, run-sweeps (with
+# rclone when installed) and run-smallreads → bench/results/REPORT.md, results.json and the plots.
 # DOCSFS_BENCH_QUICK=1 checks the pipeline in a minute without touching bench/results.
 bench-report:
 	nice -n -20 bench/run
