@@ -7,12 +7,16 @@
 //! The pattern: a second open of a small file in the same folder within [`RUN_GAP`] of the last
 //! starts a run; each further open widens the window (4, 8, … [`MAX_WINDOW`] files ahead, in
 //! listing order after the file opened, wrapping around so a different order — a shell glob's —
-//! is still covered). Fetches go through [`Wholes`], so an open of a file being prefetched
+//! is still covered). A run carries over: the first open in another folder within [`RUN_GAP`]
+//! of a run's last open goes on with that run's window at once (`grep -r`, `cp -r` and `rsync`
+//! go from folder to folder). Fetches go through [`Wholes`], so an open of a file being prefetched
 //! waits for that fetch rather than asking again, and land in the content cache (no cache, no
 //! prefetch). Bounded: [`PARALLEL`] fetches at a time, [`MAX_BYTES`] of them in flight, files
 //! up to [`SMALL`]; a fetch still waiting for its turn when its folder has seen no open for
 //! [`RUN_GAP`] is dropped (the program went elsewhere). Only store folders are prefetched:
 //! never the recycle bin, nor the versions view.
+//!
+//! Lock order: `runs`, then `latest`; both are leaves otherwise.
 
 use std::collections::HashSet;
 use std::num::NonZeroUsize;
@@ -50,6 +54,8 @@ struct Run {
 pub struct Prefetch {
     epoch: Instant,
     runs: Mutex<LruCache<Ino, Run>>,
+    /// The latest open in a run, any folder: when (ms since `epoch`) and its run's opens.
+    latest: Mutex<(u64, u32)>,
     slots: Arc<Semaphore>,
     /// In KiB.
     bytes: Arc<Semaphore>,
@@ -60,6 +66,7 @@ impl Default for Prefetch {
         Self {
             epoch: Instant::now(),
             runs: Mutex::new(LruCache::new(NonZeroUsize::new(FOLDERS).expect("non-zero"))),
+            latest: Mutex::new((0, 0)),
             slots: Arc::new(Semaphore::new(PARALLEL)),
             bytes: Arc::new(Semaphore::new((MAX_BYTES >> 10) as usize)),
         }
@@ -86,12 +93,18 @@ impl Prefetch {
             run.opens = 0;
             run.scheduled.clear();
         }
+        let mut latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
+        if run.opens == 0 && now.saturating_sub(latest.0) <= RUN_GAP.as_millis() as u64 {
+            // Another folder's run just went on: this one goes on from it.
+            run.opens = latest.1.saturating_sub(1);
+        }
         run.last.store(now, Relaxed);
         run.opens += 1;
         run.scheduled.insert(file);
         if run.opens < 2 {
             return None;
         }
+        *latest = (now, run.opens);
         let window = (4usize << (run.opens - 2).min(8)).min(MAX_WINDOW);
         Some((window, run.last.clone()))
     }

@@ -5,12 +5,19 @@
 //! one retry of a failed transfer, and the per-file memory bound. Shaped after mountpoint-s3's
 //! prefetcher, but with discrete ranged requests instead of one flow-controlled request.
 //!
+//! Requests in flight: the next one starts once less than half of the last is left; once
+//! windows reach [`DEEP_WINDOW`], up to [`MAX_INFLIGHT`] are kept going and the next starts
+//! while two windows are still ahead, so that at network latency (20 ms per request) a request's
+//! round trip is over before the bytes ahead of it run out, even at a gigabyte a second.
+//!
 //! Memory: a request's task reserves budget *before* polling the remote stream, from the request's
-//! semaphore (`per_request`, so the look-ahead request cannot starve the one being read) and the
-//! file's (`2 * per_request`, so a cancelled task winding down cannot push the total over). Budget
-//! returns as bytes are consumed, so a slow reader stalls the task whatever the window or file
-//! size; with the tail (<= `tail_cap`), `tail_cap + 2 * per_request <= max_buffered`. A remote
-//! chunk larger than `per_request` counts as `per_request` (it cannot be split before it arrives).
+//! semaphore (`per_request`, so the look-ahead requests cannot starve the one being read) and the
+//! file's (`MAX_INFLIGHT * per_request`, so a cancelled task winding down cannot push the total
+//! over). Budget returns as bytes are consumed, so a slow reader stalls the task whatever the
+//! window or file size; with the tail (<= `tail_cap`),
+//! `tail_cap + MAX_INFLIGHT * per_request <= max_buffered`. A remote chunk larger than
+//! `per_request` counts as `per_request` (it cannot be split before it arrives). A request not
+//! yet polled holds nothing: starting it early costs no memory, only its round trip.
 //!
 //! Tail: the last `min(forward_skip, max_buffered / 8)` bytes consumed (returned or skipped) are
 //! kept, so a read going back into them is served without a request or disturbing the stream:
@@ -32,6 +39,13 @@ use crate::remote::{ByteStream, Remote, RemoteError, RemoteId};
 
 /// Budget a streaming task reserves before polling the remote stream for its next chunk.
 const PIECE: usize = 64 * 1024;
+
+/// Requests in flight at most, per open file.
+const MAX_INFLIGHT: usize = 3;
+
+/// Windows from which more than two requests are kept in flight (a short read at the start of
+/// a file never costs more than the first two).
+const DEEP_WINDOW: u64 = 4 << 20;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReadConfig {
@@ -214,7 +228,7 @@ pub struct Prefetcher {
     pos: u64,
     /// Size of the next streaming request.
     window: u64,
-    /// At most two contiguous requests, the first positioned at `pos`.
+    /// At most [`MAX_INFLIGHT`] contiguous requests, the first positioned at `pos`.
     inflight: VecDeque<Inflight>,
     /// Consumed bytes `[pos - tail_len, pos)`.
     tail: VecDeque<Bytes>,
@@ -231,7 +245,8 @@ pub struct Prefetcher {
 impl Prefetcher {
     pub fn new(doc: RemoteId, version: String, size: u64, mut config: ReadConfig) -> Self {
         let tail_cap = config.forward_skip.min(config.max_buffered as u64 / 8);
-        let per_request = ((config.max_buffered - tail_cap as usize) / 2).clamp(1, 1 << 30);
+        let per_request =
+            ((config.max_buffered - tail_cap as usize) / MAX_INFLIGHT).clamp(1, 1 << 30);
         config.initial_window = config.initial_window.max(1);
         config.max_window = config.max_window.max(config.initial_window);
         Self {
@@ -246,7 +261,7 @@ impl Prefetcher {
             tail_len: 0,
             tail_cap,
             per_request,
-            file_budget: Arc::new(Semaphore::new(2 * per_request)),
+            file_budget: Arc::new(Semaphore::new(MAX_INFLIGHT * per_request)),
             gauge: Arc::default(),
             stats: PrefetchStats::default(),
             cache: None,
@@ -366,13 +381,14 @@ impl Prefetcher {
     }
 
     /// Starts a request at `pos` if none is in flight, or the next one once less than half of the
-    /// last is left, so there is no bubble at request boundaries.
+    /// last is left (two windows, with deep windows), so there is no bubble at request boundaries.
     fn issue<R: Remote>(&mut self, remote: &Arc<R>) {
         let start = self.inflight.back().map_or(self.pos, |r| r.end);
-        let due = self
-            .inflight
-            .back()
-            .is_none_or(|last| self.inflight.len() < 2 && start - self.pos < last.half);
+        let (n, ahead) = (self.inflight.len(), start - self.pos);
+        let due = self.inflight.back().is_none_or(|last| {
+            let deep = last.half * 2 >= DEEP_WINDOW;
+            (n < 2 && ahead < last.half) || (deep && n < MAX_INFLIGHT && ahead < last.half * 4)
+        });
         if due && start < self.size {
             let mut end = start.saturating_add(self.window);
             if self.cache.is_some() {

@@ -13,13 +13,13 @@ use super::server_process::{ALICE, Server};
 use super::{pattern_byte, write_file};
 
 /// Content requests the server has answered (WorkDocs content URLs, LogicalDOC's servlet).
-fn content_requests(api: &Api) -> u64 {
+pub fn content_requests(api: &Api) -> u64 {
     let s = api.stats();
     let op = |name: &str| s["operations"][name].as_u64().unwrap_or(0);
     op("Content GET") + op("LogicalDOC download")
 }
 
-fn expected(len: u64, seed: u8) -> Vec<u8> {
+pub fn expected(len: u64, seed: u8) -> Vec<u8> {
     (0..len).map(|o| pattern_byte(o, seed)).collect()
 }
 
@@ -40,7 +40,7 @@ fn source_tree() -> (tempfile::TempDir, Vec<(String, u64, u8)>) {
     (src, files)
 }
 
-fn import(src: &Path) -> Server {
+pub fn import(src: &Path) -> Server {
     Server::start_with(&["--import", src.to_str().unwrap(), "--as", "alice"])
 }
 
@@ -234,7 +234,7 @@ test_both!(fn cache_size_bounds_what_is_kept_and_zero_turns_it_off(backend) {
     assert!(content_requests(&api) >= before + files.len() as u64);
 });
 
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !done() {
         assert!(Instant::now() < deadline, "never happened: {what}");
@@ -282,12 +282,13 @@ fn cached_reads_equal_the_store_under_fsx() {
 }
 
 test_both!(fn files_read_in_order_are_prefetched_once_and_read_exactly(backend) {
-    // 40 small files in one folder, 40 in another of which only two are read.
+    // 40 small files in a folder of which two are read, 40 in one read whole, 10 in one of
+    // which one is read.
     let src = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
-    for dir in ["all", "two"] {
+    for (dir, n) in [("two", 40u8), ("all", 40), ("one", 10)] {
         std::fs::create_dir(src.path().join(dir)).unwrap();
-        for i in 0..40u8 {
+        for i in 0..n {
             let len = 300 + u64::from(i) * 1_000;
             write_file(&src.path().join(dir).join(format!("f{i:02}.txt")), len, i, 1_700_000_000);
             if dir == "all" {
@@ -299,21 +300,34 @@ test_both!(fn files_read_in_order_are_prefetched_once_and_read_exactly(backend) 
     let api = Api::new(&server.base, ALICE);
     let mount = Mount::on(backend, &server, ALICE, &[]);
     // Listed first, as `cat *` or `grep -r` would.
-    assert_eq!(crate::names(&mount.home().join("all")).len(), 40);
-    assert_eq!(crate::names(&mount.home().join("two")).len(), 40);
-    let before = content_requests(&api);
-    read_all(&mount.home().join("all"), &files);
-    // Every file fetched once: what was fetched ahead was what was read next.
-    assert_eq!(content_requests(&api) - before, 40);
+    for (dir, n) in [("two", 40), ("all", 40), ("one", 10)] {
+        assert_eq!(crate::names(&mount.home().join(dir)).len(), n);
+    }
     let (before, cached) = (content_requests(&api), data_files(&mount.cache_dir()).len());
-    let two: Vec<_> = files[..2].to_vec();
-    read_all(&mount.home().join("two"), &two);
+    read_all(&mount.home().join("two"), &files[..2]);
     // Two files read begin a run: the next four are fetched ahead, into the cache, unasked.
     wait_until("the next files are fetched ahead", || {
         data_files(&mount.cache_dir()).len() >= cached + 6
     });
     assert_eq!(data_files(&mount.cache_dir()).len(), cached + 6);
     assert_eq!(content_requests(&api) - before, 6);
-    // What was fetched ahead reads exactly (and the run goes on).
+    // What was fetched ahead reads exactly, and the run goes on, its window doubling per
+    // open: after six opens, the rest of the folder.
     read_all(&mount.home().join("two"), &files[..6]);
+    wait_until("the rest of the folder is fetched ahead", || {
+        data_files(&mount.cache_dir()).len() >= cached + 40
+    });
+    assert_eq!(content_requests(&api) - before, 40);
+    // The run carries over to the next folder, read whole: every file fetched once, what was
+    // fetched ahead being what was read next.
+    let before = content_requests(&api);
+    read_all(&mount.home().join("all"), &files);
+    assert_eq!(content_requests(&api) - before, 40);
+    // And on to the next: one file opened there, and the files after it are fetched ahead.
+    let cached = data_files(&mount.cache_dir()).len();
+    read_all(&mount.home().join("one"), &files[..1]);
+    wait_until("the run carried over to the next folder", || {
+        data_files(&mount.cache_dir()).len() >= cached + 5
+    });
+    read_all(&mount.home().join("one"), &files[..10]);
 });

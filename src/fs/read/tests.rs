@@ -114,12 +114,12 @@ async fn sequential_reads_grow_the_window_and_stay_bounded() {
     let (r, mut p) = setup(50 * MIB, 64 * KIB, ReadConfig::default());
     read_all(&r, &mut p, 0, 50 * MIB, 128 * KIB).await;
     check(&r, &mut p, 50 * MIB, 4096).await;
+    // In offset order: requests in flight together reach the remote in any order.
+    let mut asked = ranges(&r);
+    asked.sort_by_key(|x| x.start);
     let (s, sizes) = (
         p.stats(),
-        ranges(&r)
-            .iter()
-            .map(|x| x.end - x.start)
-            .collect::<Vec<_>>(),
+        asked.iter().map(|x| x.end - x.start).collect::<Vec<_>>(),
     );
     println!("50 MiB in 128 KiB reads: {s:?}, request sizes {sizes:?}");
     assert!(
@@ -142,6 +142,29 @@ async fn sequential_reads_grow_the_window_and_stay_bounded() {
         s.requests <= 7 && s.bytes_requested == 8 * MIB + 123,
         "{s:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn short_reads_cost_one_request_and_long_ones_keep_three_in_flight() {
+    // The first 64 KiB of a file: one request, nothing more ahead.
+    let (r, mut p) = setup(100 * MIB, 64 * KIB, ReadConfig::default());
+    read_all(&r, &mut p, 0, 64 * KIB, 4 * KIB).await;
+    assert_eq!(ranges(&r).len(), 1);
+    // Once windows reach 4 MiB, three contiguous requests are in flight, starting at `pos`.
+    let mut at = 64 * KIB;
+    let mut deepest = 0;
+    while at < 60 * MIB {
+        at = check(&r, &mut p, at, 128 * KIB).await;
+        deepest = deepest.max(p.inflight.len());
+        let mut next = p.pos;
+        for req in &p.inflight {
+            assert_eq!(req.next, next, "contiguous from pos");
+            next = req.end;
+        }
+    }
+    assert_eq!(deepest, MAX_INFLIGHT);
+    let s = p.stats();
+    assert!(s.max_buffered_seen <= 8 << 20, "{s:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
