@@ -47,7 +47,7 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Mount a WorkDocs-API or LogicalDOC server on a directory.
     #[command(args_override_self = true)]
-    Mount(mount::MountArgs),
+    Mount(Box<mount::MountArgs>),
     /// Start a sample server in-process and mount it: the first thing to try.
     Demo(demo::DemoArgs),
     /// Show the running mounts of a cache folder and their pending, in-flight and failed uploads.
@@ -223,7 +223,7 @@ fn init_logging(filter: &str, file: Option<&std::path::Path>) -> anyhow::Result<
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve::serve(args).await,
-        Command::Mount(args) => mount::mount(args).await,
+        Command::Mount(args) => mount::mount(*args).await,
         Command::Demo(args) => demo::demo(args).await,
         Command::Status(args) => status::status(args),
         Command::Share(args) => sharing::share(args).await,

@@ -131,6 +131,10 @@ pub struct MountArgs {
     /// less. Versions never change, so cached content is never stale.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub cache_size: Option<u64>,
+    /// Serve every read through docsfs, never handing the kernel a whole cached file to read
+    /// by itself (FUSE passthrough, Linux 6.9 or later, as root). The log says which is used.
+    #[arg(long)]
+    pub no_passthrough: bool,
     /// What /proc/mounts, `mount` and `df` show as the source (default: docsfs:ENDPOINT).
     /// mount.docsfs passes its SOURCE, so that `mount -a` finds the fstab line mounted.
     #[arg(long, value_name = "NAME", hide = true)]
@@ -287,23 +291,27 @@ pub fn fs_config(args: &MountArgs) -> FsConfig {
         gid: args.gid.unwrap_or(gid),
         spool_dir: cache_dir(args).join("spool"),
         umask: args.umask,
-        content: Some(content_config(
-            &cache_dir(args),
-            args.cache_size,
-            &format!("{:?} {}", args.backend, http::redacted(&args.endpoint)),
-        )),
+        content: Some(ContentConfig {
+            passthrough: !args.no_passthrough,
+            ..content_config(
+                &cache_dir(args),
+                args.cache_size,
+                &format!("{:?} {}", args.backend, http::redacted(&args.endpoint)),
+            )
+        }),
         ..FsConfig::default()
     }
 }
 
 /// The content cache under `cache_dir`, `size` bytes at most (default: see `--cache-size`),
-/// for the store `store` names.
+/// for the store `store` names, with passthrough where the kernel allows it.
 pub fn content_config(cache_dir: &Path, size: Option<u64>, store: &str) -> ContentConfig {
     let dir = cache_dir.join("content");
     ContentConfig {
         limit: size.unwrap_or_else(|| crate::fs::content::default_limit(&dir)),
         dir,
         store: store.to_owned(),
+        passthrough: true,
     }
 }
 

@@ -298,7 +298,11 @@ pub fn status(args: StatusArgs) -> anyhow::Result<()> {
             human(c.bytes_stored),
             c.evictions,
             c.corrupt,
-            if c.passthrough { "on" } else { "off" },
+            if c.passthrough {
+                format!("on ({} opens read by the kernel)", c.passthrough_opens)
+            } else {
+                "off".to_owned()
+            },
         );
     }
     if r.uploads.is_empty() {

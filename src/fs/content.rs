@@ -15,6 +15,7 @@
 //! Lock order: `index`, then an entry's state. Neither is held across an `.await`.
 
 pub mod entry;
+mod passthrough;
 mod writer;
 
 use std::os::unix::fs::FileExt;
@@ -29,6 +30,7 @@ use sha2::{Digest, Sha256};
 
 pub use entry::{BLOCK, Checksum, Entry};
 use entry::{Meta, block_count, block_hash, block_len};
+pub use passthrough::CHECK_AT_OPEN;
 pub use writer::{Tee, Writer};
 
 /// Default bound of the cache, and the share of the free disk it never exceeds.
@@ -44,6 +46,9 @@ pub struct ContentConfig {
     /// Which store the keys belong to (backend and endpoint): a cache folder used for two
     /// stores never serves one's bytes for the other's ids.
     pub store: String,
+    /// Hand the kernel whole cached files to read by itself (FUSE passthrough), where it and
+    /// the process's privileges allow (`--no-passthrough`: never).
+    pub passthrough: bool,
 }
 
 /// Counters since this process started.
@@ -55,6 +60,7 @@ struct Counters {
     bytes_stored: AtomicU64,
     evictions: AtomicU64,
     corrupt: AtomicU64,
+    passthrough_opens: AtomicU64,
 }
 
 /// What `docsfs status` shows of the cache.
@@ -73,6 +79,9 @@ pub struct CacheReport {
     pub corrupt: u64,
     /// Reads of cached files go to the kernel by FUSE passthrough.
     pub passthrough: bool,
+    /// Opens the kernel served from a cache file by itself.
+    #[serde(default)]
+    pub passthrough_opens: u64,
 }
 
 struct Index {
@@ -88,7 +97,7 @@ pub struct ContentCache {
     counters: Counters,
     /// A write failed (full disk, …); said once in the log.
     write_failed: AtomicBool,
-    pub passthrough: AtomicBool,
+    passthrough: AtomicBool,
 }
 
 impl ContentCache {
@@ -109,10 +118,15 @@ impl ContentCache {
             }),
             counters: Counters::default(),
             write_failed: AtomicBool::new(false),
-            passthrough: AtomicBool::new(false),
+            passthrough: AtomicBool::new(config.passthrough),
         };
         cache.load();
         Ok(Arc::new(cache))
+    }
+
+    /// The cache folder (`<cache-dir>/content`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     fn index(&self) -> std::sync::MutexGuard<'_, Index> {
@@ -262,31 +276,12 @@ impl ContentCache {
                 .filter(|&i| !st.checked[i])
                 .map(|i| (i, st.blocks[i].expect("present")))
                 .collect();
-            let file = match &st.file {
-                Some(f) => f.clone(),
-                None => {
-                    let f = Arc::new(std::fs::File::open(e.data_path()).ok()?);
-                    st.file = Some(f.clone());
-                    f
-                }
-            };
-            (file, unchecked)
+            (Self::data_file(e, &mut st)?, unchecked)
         };
         for (i, want) in unchecked {
-            let mut buf = vec![0u8; block_len(e.size, i) as usize];
-            let ok = file.read_exact_at(&mut buf, i as u64 * BLOCK).is_ok();
-            if !ok || block_hash(&buf) != want {
-                self.drop_corrupt(
-                    e,
-                    if ok {
-                        "a block does not match its hash"
-                    } else {
-                        "truncated"
-                    },
-                );
+            if !self.check_block(e, &file, i, want) {
                 return None;
             }
-            e.lock().checked[i] = true;
         }
         let mut buf = vec![0u8; (end - offset) as usize];
         if file.read_exact_at(&mut buf, offset).is_err() {
@@ -297,6 +292,34 @@ impl ContentCache {
             .bytes_served
             .fetch_add(buf.len() as u64, Relaxed);
         Some(Bytes::from(buf))
+    }
+
+    /// The entry's data file, opened for reading once per entry.
+    fn data_file(e: &Entry, st: &mut entry::State) -> Option<Arc<std::fs::File>> {
+        if let Some(f) = &st.file {
+            return Some(f.clone());
+        }
+        let f = Arc::new(std::fs::File::open(e.data_path()).ok()?);
+        st.file = Some(f.clone());
+        Some(f)
+    }
+
+    /// Checks block `i` against its hash `want` (recording that it was); false, with the
+    /// entry dropped, when it does not match or cannot be read whole.
+    fn check_block(&self, e: &Entry, file: &std::fs::File, i: usize, want: u32) -> bool {
+        let mut buf = vec![0u8; block_len(e.size, i) as usize];
+        let ok = file.read_exact_at(&mut buf, i as u64 * BLOCK).is_ok();
+        if !ok || block_hash(&buf) != want {
+            let why = if ok {
+                "a block does not match its hash"
+            } else {
+                "truncated"
+            };
+            self.drop_corrupt(e, why);
+            return false;
+        }
+        e.lock().checked[i] = true;
+        true
     }
 
     /// Checks a complete entry against the checksum the store states, once (the result is
@@ -458,6 +481,7 @@ impl ContentCache {
             evictions: c.evictions.load(Relaxed),
             corrupt: c.corrupt.load(Relaxed),
             passthrough: self.passthrough.load(Relaxed),
+            passthrough_opens: c.passthrough_opens.load(Relaxed),
         }
     }
 }

@@ -55,6 +55,10 @@ pub struct OpenFile {
     pub writers: std::sync::Mutex<Vec<u64>>,
     /// Reads of the store's version (`None` for a file the store does not have yet).
     reader: Mutex<Option<Reader>>,
+    /// The version opened (`None`: a file the store does not have yet).
+    pub version: Option<String>,
+    /// The cache file the kernel may read this open's version from by itself (passthrough).
+    pub backing: Option<Arc<std::fs::File>>,
 }
 
 /// How a file is being opened, from the open flags.
@@ -111,6 +115,10 @@ impl<R: Remote> Fs<R> {
                 self.prefetch_after(i.parent, ino);
             }
         }
+        let backing = match &reader {
+            Some(r) if !writable && self.write_state(ino).is_none() => r.passthrough_file().await,
+            _ => None,
+        };
         let fh = self.new_handle();
         let open = Arc::new(OpenFile {
             ino,
@@ -118,6 +126,8 @@ impl<R: Remote> Fs<R> {
             writable,
             wrote: Default::default(),
             writers: Default::default(),
+            version: reader.as_ref().map(|r| r.version().to_owned()),
+            backing,
             reader: Mutex::new(reader),
         });
         self.reads.files.lock().expect("file lock").insert(fh, open);
@@ -134,6 +144,8 @@ impl<R: Remote> Fs<R> {
             wrote: Default::default(),
             writers: Default::default(),
             reader: Mutex::new(None),
+            version: None,
+            backing: None,
         });
         self.reads.files.lock().expect("file lock").insert(fh, open);
         fh

@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use fuser::{
     Errno, FileHandle, Filesystem, FopenFlags, Generation, INodeNo, InitFlags, KernelConfig,
-    OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
-    ReplyDirectoryPlus, ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request,
-    TimeOrNow,
+    OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyDirectoryPlus,
+    ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow,
 };
 
 mod convert;
+mod open;
+mod passthrough;
 
-use super::file::Access;
 use super::{Fs, FsError};
 use crate::remote::Remote;
 use convert::{attr, fail, file_type, reply_xattr, utf8, xattr_name};
@@ -29,11 +29,17 @@ const WRITE_ONLY: FopenFlags = FopenFlags::FOPEN_DIRECT_IO;
 pub struct FuseAdapter<R: Remote> {
     core: Arc<Fs<R>>,
     rt: tokio::runtime::Handle,
+    /// Open files the kernel reads from cache files by itself.
+    backings: Arc<passthrough::Backings>,
 }
 
 impl<R: Remote> FuseAdapter<R> {
     pub fn new(core: Arc<Fs<R>>, rt: tokio::runtime::Handle) -> Self {
-        Self { core, rt }
+        Self {
+            core,
+            rt,
+            backings: Arc::default(),
+        }
     }
 }
 
@@ -78,6 +84,7 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         if let Err(max) = config.set_max_write(1 << 20) {
             let _ = config.set_max_write(max);
         }
+        self.offer_passthrough(config);
         Ok(())
     }
 
@@ -117,30 +124,7 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
     }
 
     fn open(&self, _req: &Request, ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
-        let access = match flags.acc_mode() {
-            OpenAccMode::O_RDONLY => Access::Read,
-            OpenAccMode::O_WRONLY | OpenAccMode::O_RDWR if flags.0 & libc::O_TRUNC != 0 => {
-                Access::Overwrite
-            }
-            OpenAccMode::O_WRONLY | OpenAccMode::O_RDWR => Access::Write,
-        };
-        let write_only = flags.acc_mode() == OpenAccMode::O_WRONLY;
-        let core = self.core.clone();
-        self.rt.spawn(async move {
-            match core.open(ino.0, access).await {
-                Ok(fh) => {
-                    let flags = if write_only {
-                        WRITE_ONLY
-                    } else if core.keeps_cache(fh) {
-                        FopenFlags::FOPEN_KEEP_CACHE
-                    } else {
-                        FopenFlags::empty()
-                    };
-                    reply.opened(FileHandle(fh), flags)
-                }
-                Err(e) => reply.error(fail(&e)),
-            }
-        });
+        self.open_file(ino, flags, reply);
     }
 
     fn create(
@@ -153,25 +137,7 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         flags: i32,
         reply: ReplyCreate,
     ) {
-        let open_flags = if flags & libc::O_ACCMODE == libc::O_WRONLY {
-            WRITE_ONLY
-        } else {
-            FopenFlags::empty()
-        };
-        self.with_name(
-            name,
-            move |core, name| async move { core.create(parent.0, &name).await },
-            move |outcome| match outcome {
-                Ok((e, fh)) => reply.created(
-                    &e.ttl,
-                    &attr(&e.stat),
-                    Generation(0),
-                    FileHandle(fh),
-                    open_flags,
-                ),
-                Err(e) => reply.error(e),
-            },
-        );
+        self.create_file(parent, name, flags, reply);
     }
 
     fn write(
@@ -402,11 +368,7 @@ impl<R: Remote> Filesystem for FuseAdapter<R> {
         _flush: bool,
         reply: ReplyEmpty,
     ) {
-        let core = self.core.clone();
-        self.rt.spawn(async move {
-            core.release(fh.0).await;
-            reply.ok();
-        });
+        self.release_file(fh, reply);
     }
 
     fn flush(

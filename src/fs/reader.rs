@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
-use super::content::{BLOCK, Checksum, ContentCache, Entry};
+use super::content::{BLOCK, CHECK_AT_OPEN, Checksum, ContentCache, Entry};
 use super::read::{Prefetcher, ReadConfig};
 use crate::remote::{Node, Remote, RemoteError, RemoteId};
 
@@ -169,6 +169,23 @@ impl Reader {
     /// Whether every byte of this version is in the cache (an empty file needs none).
     pub fn cached(&self) -> bool {
         self.target.size == 0 || self.entry.as_ref().is_some_and(|(c, e)| c.is_complete(e))
+    }
+
+    /// The cache's file of this version for the kernel to read by itself (FUSE passthrough),
+    /// when passthrough is on and the version is whole in the cache and checked; a big one not
+    /// yet checked is checked in the background for the next open.
+    pub async fn passthrough_file(&self) -> Option<Arc<std::fs::File>> {
+        let (c, e) = self.entry.as_ref()?;
+        if !c.passthrough_on() || !c.is_complete(e) {
+            return None;
+        }
+        if self.target.size > CHECK_AT_OPEN && !c.all_checked(e) {
+            c.check_later(e);
+            return None;
+        }
+        let (c, e) = (c.clone(), e.clone());
+        let checked = tokio::task::spawn_blocking(move || c.verified_file(&e));
+        checked.await.ok().flatten()
     }
 
     /// Exactly `min(len, size - offset)` bytes at `offset`.

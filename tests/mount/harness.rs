@@ -230,6 +230,11 @@ impl Mount {
     /// Mounts again on the same mountpoint with the same cache folder (after [`Mount::kill_hard`]
     /// or [`Mount::terminate`]); the log goes on in the same file.
     pub fn respawn(&mut self, server: &Server, token: &str) {
+        self.respawn_with(server, token, &[]);
+    }
+
+    /// [`Mount::respawn`] with extra `docsfs mount` arguments.
+    pub fn respawn_with(&mut self, server: &Server, token: &str, extra: &[&str]) {
         assert!(self.child.is_none(), "still running");
         if is_mounted(&self.path) {
             let _ = Command::new("fusermount3")
@@ -238,6 +243,7 @@ impl Mount {
                 .status();
         }
         let mut cmd = mount_command(self.backend, server, token, self.dir.path());
+        cmd.args(extra);
         let log = std::fs::OpenOptions::new()
             .append(true)
             .open(self.dir.path().join("mount.log"))

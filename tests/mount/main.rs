@@ -24,6 +24,7 @@ mod logicaldoc;
 mod offline;
 mod options;
 mod packaging;
+mod passthrough;
 mod reads;
 mod security;
 mod sharing;

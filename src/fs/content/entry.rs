@@ -125,6 +125,8 @@ pub struct State {
     pub touched: bool,
     /// The data file, opened once for reading.
     pub file: Option<Arc<File>>,
+    /// A background check of every block is under way (`passthrough.rs`).
+    pub checking: bool,
 }
 
 /// One cached version.
@@ -177,6 +179,7 @@ impl Entry {
                 dirty: false,
                 touched: false,
                 file: None,
+                checking: false,
             }),
         }
     }

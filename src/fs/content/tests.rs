@@ -12,6 +12,7 @@ fn config(dir: &Path, limit: u64) -> ContentConfig {
         dir: dir.join("content"),
         limit,
         store: "test store".into(),
+        passthrough: false,
     }
 }
 
