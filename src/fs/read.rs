@@ -1,7 +1,8 @@
 //! Sequential read-ahead for open files: one [`Prefetcher`] per file handle turns the kernel's
 //! small `read`s into few large ranged [`Remote::read`] requests (a round trip per 128 KiB read
-//! would make streaming latency-bound). It owns seek detection, window growth (doubling per
-//! request while reads stay sequential, back to initial on a seek), forward skips, a retained tail,
+//! would make streaming latency-bound). It owns seek detection, window growth (at least the
+//! first read's size, then ×4 per request up to [`DEEP_WINDOW`] and ×2 after it while reads stay
+//! sequential, back to initial on a seek), forward skips, a retained tail,
 //! one retry of a failed transfer, and the per-file memory bound. Shaped after mountpoint-s3's
 //! prefetcher, but with discrete ranged requests instead of one flow-controlled request.
 //!
@@ -324,6 +325,12 @@ impl Prefetcher {
                 let direct = self.spawn(remote, offset..end, 0);
                 self.inflight.push_back(direct);
             }
+            if self.inflight.is_empty() && end > self.pos {
+                // A stream starts with at least what this read asks for (the kernel's first
+                // read-ahead is 1 MiB): no round trip of a smaller window before it.
+                let want = (end - self.pos).next_power_of_two();
+                self.window = self.window.max(want).min(self.config.max_window);
+            }
             parts.extend(self.advance(remote, end, true).await?);
             Ok(if parts.len() == 1 {
                 parts.remove(0)
@@ -399,7 +406,13 @@ impl Prefetcher {
             let end = end.min(self.size);
             let req = self.spawn(remote, start..end, (end - start).div_ceil(2));
             self.inflight.push_back(req);
-            self.window = self.window.saturating_mul(2).min(self.config.max_window);
+            // Four times while small (each step costs a round trip before its bytes come),
+            // then twice.
+            let growth = if self.window < DEEP_WINDOW { 4 } else { 2 };
+            self.window = self
+                .window
+                .saturating_mul(growth)
+                .min(self.config.max_window);
         }
     }
 
