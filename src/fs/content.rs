@@ -267,12 +267,32 @@ impl ContentCache {
             return Some(Bytes::new());
         }
         let (first, last) = ((offset / BLOCK) as usize, ((end - 1) / BLOCK) as usize);
+        let file = self.checked_file(e, first..last + 1)?;
+        let mut buf = vec![0u8; (end - offset) as usize];
+        if file.read_exact_at(&mut buf, offset).is_err() {
+            self.drop_corrupt(e, "truncated");
+            return None;
+        }
+        self.counters
+            .bytes_served
+            .fetch_add(buf.len() as u64, Relaxed);
+        Some(Bytes::from(buf))
+    }
+
+    /// The entry's data file once blocks `blocks` are all present and checked (those this
+    /// process had not checked yet are checked now); `None` when one is missing, or does not
+    /// match its hash (the entry is then dropped).
+    fn checked_file(
+        &self,
+        e: &Entry,
+        blocks: std::ops::Range<usize>,
+    ) -> Option<Arc<std::fs::File>> {
         let (file, unchecked) = {
             let mut st = e.lock();
-            if st.gone || st.blocks[first..=last].iter().any(Option::is_none) {
+            if st.gone || st.blocks[blocks.clone()].iter().any(Option::is_none) {
                 return None;
             }
-            let unchecked: Vec<(usize, u32)> = (first..=last)
+            let unchecked: Vec<(usize, u32)> = blocks
                 .filter(|&i| !st.checked[i])
                 .map(|i| (i, st.blocks[i].expect("present")))
                 .collect();
@@ -283,15 +303,7 @@ impl ContentCache {
                 return None;
             }
         }
-        let mut buf = vec![0u8; (end - offset) as usize];
-        if file.read_exact_at(&mut buf, offset).is_err() {
-            self.drop_corrupt(e, "truncated");
-            return None;
-        }
-        self.counters
-            .bytes_served
-            .fetch_add(buf.len() as u64, Relaxed);
-        Some(Bytes::from(buf))
+        Some(file)
     }
 
     /// The entry's data file, opened for reading once per entry.

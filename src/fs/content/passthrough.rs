@@ -14,7 +14,7 @@ use std::fs::File;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
-use super::{ContentCache, Entry};
+use super::{ContentCache, Entry, block_count};
 
 /// Entries up to this many bytes are checked at open, bigger ones in the background.
 pub const CHECK_AT_OPEN: u64 = 64 << 20;
@@ -53,22 +53,7 @@ impl ContentCache {
         if !self.is_complete(e) || !self.check_whole(e) {
             return None;
         }
-        let (file, unchecked) = {
-            let mut st = e.lock();
-            if st.gone {
-                return None;
-            }
-            let unchecked: Vec<(usize, u32)> = (0..st.blocks.len())
-                .filter(|&i| !st.checked[i])
-                .map(|i| (i, st.blocks[i].expect("present")))
-                .collect();
-            (Self::data_file(e, &mut st)?, unchecked)
-        };
-        for (i, want) in unchecked {
-            if !self.check_block(e, &file, i, want) {
-                return None;
-            }
-        }
+        let file = self.checked_file(e, 0..block_count(e.size))?;
         let len = file.metadata().ok()?.len();
         if len != e.size {
             // Longer than the version: the kernel would serve the extra bytes.
