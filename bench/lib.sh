@@ -1,6 +1,7 @@
 # Shared helpers of the bench/run* scripts (sourced, not run). They use the caller's globals:
 # ROOT (the repository), PY (python3), BIN (docsfs), BASE (server URL), TOKEN, TOKEN_FILE, MNT,
-# WORK, MOUNT_PID, SERVER_PID, WATCH_PID, and for rclone RMNT, RCLONE_MOUNT_PID, RCLONE_SERVE_PID.
+# WORK, MOUNT_PID, SERVER_PID, WATCH_PID, and for rclone RMNT, RCLONE_MOUNT_PID, RCLONE_SERVE_PID,
+# PROXY_PID (bench/delayproxy.py in front of rclone serve).
 #
 # A script calls, in this order: bench_init TOOLS… (root, tools, PY), bench_build (BIN, COMMIT),
 # bench_workdir NEED_MIB (WORK, MNT, the EXIT trap, a private copy of BIN), then make_token and
@@ -60,7 +61,7 @@ set_latency() {
 
 # A fresh `docsfs mount` process on $MNT with empty caches: its content cache is emptied first
 # unless KEEP_CONTENT=1 (a remount that reads what the last one cached). MOUNT_BACKEND=logicaldoc
-# mounts through LogicalDOC's API (user bench, the token as password).
+# mounts through LogicalDOC's API (user bench, the token as password). MOUNT_ARGS: more options.
 mount_fs() {
     unmount_fs
     [[ ${KEEP_CONTENT:-0} == 1 ]] || rm -rf "$WORK/cache/content"
@@ -68,7 +69,8 @@ mount_fs() {
     if [[ ${MOUNT_BACKEND:-workdocs} == logicaldoc ]]; then
         auth=(--backend logicaldoc --user bench --password-file "$TOKEN_FILE")
     fi
-    "$BIN" mount --endpoint "$BASE" "${auth[@]}" --log-level warn \
+    # shellcheck disable=SC2086 # MOUNT_ARGS: options, one word each
+    "$BIN" mount --endpoint "$BASE" "${auth[@]}" --log-level warn ${MOUNT_ARGS:-} \
         --cache-dir "$WORK/cache" "$MNT" \
         </dev/null >>"$WORK/mount.log" 2>&1 &
     MOUNT_PID=$!
@@ -118,12 +120,20 @@ bench_build() { # BIN: $DOCSFS_BIN, or a release build; COMMIT, DIRTY, DIRTY_FIL
 }
 
 bench_cleanup() { # the EXIT trap of every script
-    local status=$?
+    local status=$? s
     trap - EXIT INT TERM
+    # A failure because docsfs serve is gone (crashed, killed): say so, with the end of its log.
+    if (( status != 0 )) && [[ -n ${SERVER_PID:-} ]] && ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        s=0; wait "$SERVER_PID" 2>/dev/null || s=$?
+        log "docsfs serve (pid $SERVER_PID) had exited with status $s; the end of its log:"
+        tail -20 "$WORK/server.log" >&2 || true
+        SERVER_PID=""
+    fi
     # A child script (bench/run) first: its own trap cleans up after it.
     if [[ -n ${CHILD_PID:-} ]]; then stop_pid "$CHILD_PID" 120; CHILD_PID=""; fi
     unmount_fs
     rclone_unmount
+    if [[ -n ${PROXY_PID:-} ]]; then stop_pid "$PROXY_PID"; PROXY_PID=""; fi
     if [[ -n ${RCLONE_SERVE_PID:-} ]]; then stop_pid "$RCLONE_SERVE_PID"; RCLONE_SERVE_PID=""; fi
     if [[ -n ${SERVER_PID:-} ]]; then stop_pid "$SERVER_PID"; SERVER_PID=""; fi
     if [[ -n ${WATCH_PID:-} ]]; then stop_pid "$WATCH_PID"; WATCH_PID=""; fi
@@ -352,7 +362,9 @@ rclone_serve() { # DIR: RCLONE_SERVE_PID, RCLONE_URL, $WORK/rclone.conf
 }
 
 rclone_mount() { # [CACHE_MODE] (default off): a fresh `rclone mount bench:` on $RMNT; RCLONE_MOUNT_PID
+    # Its VFS cache folder is emptied first (as mount_fs empties docsfs's), unless KEEP_CONTENT=1.
     rclone_unmount
+    [[ ${KEEP_CONTENT:-0} == 1 ]] || rm -rf "$WORK/rclone-cache"
     mkdir -p "$RMNT"
     rclone mount bench: "$RMNT" --config "$WORK/rclone.conf" --vfs-cache-mode "${1:-off}" \
         --cache-dir "$WORK/rclone-cache" --log-file "$WORK/rclone-mount.log" --log-level NOTICE \
@@ -378,3 +390,30 @@ rclone_unmount() { # fusermount3 -u, then wait for the process (lazy unmount and
         RCLONE_MOUNT_PID=""
     fi
 }
+
+# --- delayproxy (bench/run-smallreads, run-treereads, run-bigreads) ------------------------------
+# bench/delayproxy.py between `rclone mount` and `rclone serve webdav`: the same delay per HTTP
+# request as `PUT /_docsfs/faults` gives docsfs, and a count of rclone's requests.
+
+proxy_start() { # MS: PROXY_PID, PROXY_URL; points $WORK/rclone.conf (remote bench:) at the proxy
+    rm -f "$WORK/proxy.port"
+    "$PY" "$ROOT/bench/delayproxy.py" --upstream "$RCLONE_URL" --delay-ms "$1" \
+        --port-file "$WORK/proxy.port" --stats-file "$WORK/proxy.stats" \
+        </dev/null >"$WORK/proxy.out" 2>"$WORK/proxy.log" &
+    PROXY_PID=$!
+    local deadline=$(( ${EPOCHREALTIME%[.,]*} + 20 ))
+    until [[ -s $WORK/proxy.port ]]; do
+        kill -0 "$PROXY_PID" 2>/dev/null || { cat "$WORK/proxy.log" >&2; die "delayproxy.py exited"; }
+        (( ${EPOCHREALTIME%[.,]*} < deadline )) || die "delayproxy.py did not listen within 20 s"
+        sleep 0.05
+    done
+    PROXY_URL=http://127.0.0.1:$(<"$WORK/proxy.port")
+    printf '[bench]\ntype = webdav\nurl = %s\nvendor = other\n' "$PROXY_URL" >"$WORK/rclone.conf"
+}
+
+proxy_delay() { # MS: the proxy's delay per request from now on
+    curl -sf -X PUT "$PROXY_URL/_proxy/delay?ms=$1" >/dev/null
+}
+
+proxy_stats() { curl -sf "$PROXY_URL/_proxy/stats"; } # its counts, as JSON
+

@@ -10,7 +10,8 @@ Reads results.json (written by bench/run) and writes, into OUT_DIR:
                        crawl, rclone cold / warm
   rsync.svg            `rsync -a` files/s vs files in the tree (log-log): docsfs, rclone
   smallreads.svg       `cat` of 300 small files vs latency per request (log y): docsfs cold and
-                       after a remount, the plain keep-alive client, per API (when measured)
+                       after a remount, the plain keep-alive client, per API, and rclone mount
+                       behind bench/delayproxy.py (when measured)
 Plots can be regenerated without measuring again: `python3 bench/plot.py bench/results/results.json
 bench/results`.
 """
@@ -283,7 +284,8 @@ def smallreads_chart(res):
               ("logicaldoc", "cold", "docsfs cold, LogicalDOC", BLUE, True),
               ("workdocs", "plain", "plain client, WorkDocs", GREY, False),
               ("logicaldoc", "plain", "plain client, LogicalDOC", GREY, True),
-              ("workdocs", "cached", "docsfs after a remount,\nWorkDocs", GREEN, False))
+              ("workdocs", "cached", "docsfs after a remount,\nWorkDocs", GREEN, False),
+              ("rclone", "off", "rclone mount, cache off\n(via delayproxy.py)", ORANGE, False))
     for backend, key, label, color, dashed in series:
         pts = []
         for lat in lats:

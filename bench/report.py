@@ -3,10 +3,12 @@
 
 Usage: report.py RESULTS_JSON > REPORT.md
 
-results.json has four parts: `meta` (machine, commit, niceness, durations), and the figures of
-bench/run-mount (`mount`), bench/run-writes (`writes`) and bench/run-sweeps (`sweeps`), every run
-of every figure. This prints the table of ratios (docsfs vs curl, the API crawl and rclone), the
-plots (SVGs next to the report, from bench/plot.py) and the sweeps' tables; medians throughout.
+results.json has six parts: `meta` (machine, commit, niceness, durations), and the figures of
+bench/run-mount (`mount`), bench/run-writes (`writes`), bench/run-sweeps (`sweeps`),
+bench/run-smallreads (`smallreads`) and bench/run-treereads (`treereads`), every run of every
+figure. This prints the table of ratios (docsfs vs curl, the API crawl, a plain client and
+rclone), the plots (SVGs next to the report, from bench/plot.py) and the sweeps' tables; medians
+throughout.
 """
 
 import json
@@ -150,22 +152,65 @@ def main():
             if not b:
                 continue
             name = "WorkDocs" if backend == "workdocs" else "LogicalDOC"
-            files = sr.get("files")
+            sr_files = sr.get("files")
             ratio = med(b["cold"]) / med(b["plain"]) if b.get("plain") else None
             target = "ratio ≤ 1.0" if lat == "0" else ""
-            t.add(f"`cat` of {files} small files, cold, {name}, {lat} ms per request (s)", b.get("cold"),
+            t.add(f"`cat` of {sr_files} small files, cold, {name}, {lat} ms per request (s)", b.get("cold"),
                   "plain keep-alive client", b.get("plain"), False, target,
                   None if (ratio is None or lat != "0") else ratio <= 1.0, "run-smallreads")
             pairs = [str(v).split("/") for v in b.get("cold_req", [])]
             if pairs:
-                per_file = [int(a) / files for a, _ in pairs]
+                per_file = [int(a) / sr_files for a, _ in pairs]
                 t.add(f"Requests per cold file (all), {name}, {lat} ms", per_file, "", None, False, "≤ 1",
                       check(per_file, "<=", 1), "run-smallreads", "")
-                t.add(f"Content requests per cold file, {name}, {lat} ms", [int(c) / files for _, c in pairs],
+                t.add(f"Content requests per cold file, {name}, {lat} ms", [int(c) / sr_files for _, c in pairs],
                       "", None, False, "", None, "run-smallreads", "")
             t.add(f"Same `cat` after a remount on the same cache, {name}, {lat} ms (s)", b.get("cached"),
                   "local disk", sr.get("local_s"), False, "ratio ≤ 1.5",
                   check_ratio(b.get("cached"), sr.get("local_s"), 1.5), "run-smallreads")
+    # The same cold `cat` vs rclone mount behind bench/delayproxy.py (run-smallreads)
+    for lat in ("0", "20"):
+        rcl = get(sr, "rclone", lat)
+        if not rcl:
+            continue
+        for backend in ("workdocs", "logicaldoc"):
+            b = get(sr, backend, lat) or {}
+            name = "WorkDocs" if backend == "workdocs" else "LogicalDOC"
+            target = "ratio ≤ 0.3" if lat == "20" else ""
+            t.add(f"`cat` of {sr.get('files')} small files, cold, {name}, {lat} ms per request (s)", b.get("cold"),
+                  "rclone, cache off", rcl.get("off"), False, target,
+                  check_ratio(b.get("cold"), rcl.get("off"), 0.3) if lat == "20" else None, "run-smallreads")
+            if rcl.get("full") and lat == "20":
+                t.add(f"Same, {name}, {lat} ms (s)", b.get("cold"), "rclone, cache full", rcl.get("full"), False,
+                      "", None, "run-smallreads")
+            if lat == "20" and b.get("cold_req") and rcl.get("off_req"):
+                t.add(f"Requests of that `cat`, {name}, {lat} ms", [int(str(v).split("/")[0]) for v in b["cold_req"]],
+                      "rclone", [int(str(v).split("/")[0]) for v in rcl["off_req"]], False, "", None,
+                      "run-smallreads", "calls")
+    # Whole-tree reads vs rclone mount behind bench/delayproxy.py (run-treereads)
+    tr = res.get("treereads", {})
+    what = {"grep": f"`grep -r` over {num(tr.get('files'))} small files",
+            "rsync": f"Restore (`rsync -a` out of the mount) of {num(tr.get('files'))} small files"}
+    for lat in [str(x) for x in tr.get("latencies", [])]:
+        for op in ("grep", "rsync"):
+            rcl = get(tr, lat, "rclone", op) or {}
+            for backend in ("workdocs", "logicaldoc"):
+                b = get(tr, lat, backend, op)
+                if not b:
+                    continue
+                name = "WorkDocs" if backend == "workdocs" else "LogicalDOC"
+                met = None
+                if lat == "20" and rcl.get("seconds") and b.get("seconds"):
+                    met = med(rcl["seconds"]) / med(b["seconds"]) >= 3
+                t.add(f"{what[op]}, cold, {name}, {lat} ms per request (s)", b.get("seconds"),
+                      "rclone, cache off" if tr.get("rclone_version", "not installed") != "not installed"
+                      else "rclone: not installed", rcl.get("seconds"), False,
+                      "rclone ≥ 3× (ratio ≤ 0.33)" if lat == "20" else "", met, "run-treereads")
+                if lat == "20":
+                    t.add(f"Requests of that {op}, {name}, {lat} ms",
+                          [int(str(v).split("/")[0]) for v in b.get("requests", [])], "rclone",
+                          [int(str(v).split("/")[0]) for v in rcl.get("requests", [])] or None, False, "", None,
+                          "run-treereads", "calls")
     # Listing
     fd = mount.get("find", {})
     cold_ratio = (med(fd.get("cold_s")) / med(fd.get("crawl_s"))) if fd.get("crawl_s") else None
@@ -234,7 +279,8 @@ def main():
 
     # --- header
     loads = [(name, get(res, part, "load")) for name, part in
-             (("run-mount", "mount"), ("run-writes", "writes"), ("run-sweeps", "sweeps"))]
+             (("run-mount", "mount"), ("run-writes", "writes"), ("run-sweeps", "sweeps"),
+              ("run-treereads", "treereads"))]
     total_other = sum(l["other_cpu_s"] for _, l in loads if l)
     limit = meta.get("max_other_cpu", 5)
     disturbed = [name for name, l in loads if l and l["other_cpu_s"] > limit]
@@ -258,14 +304,16 @@ def main():
         "mount process after `echo 3 > /proc/sys/vm/drop_caches`, every \"warm\" read a fresh mount with "
         "the server's file in the page cache, and with an empty content cache. MB = 10^6 bytes. Medians of "
         f"{reps} run(s) (every run is in [results.json](results.json)). The rows from `run-mount`, "
-        "`run-writes` and `run-smallreads` are measured as described in [bench/README.md](../README.md) "
-        "(details: [mount.md](mount.md), [writes.md](writes.md), [smallreads.md](smallreads.md)); the "
-        "`run-sweeps` rows as below.",
+        "`run-writes`, `run-smallreads` and `run-treereads` are measured as described in "
+        "[bench/README.md](../README.md) (details: [mount.md](mount.md), [writes.md](writes.md), "
+        "[smallreads.md](smallreads.md), [treereads.md](treereads.md)); the `run-sweeps` rows as below.",
         "- Baselines: **curl** of the document's signed download URL (reads) or the API's upload "
         "flow (writes); **crawl**: `bench/crawl.py`, a sequential DescribeFolderContents crawl; "
         + (f"**rclone** ({rclone}): `rclone mount --vfs-cache-mode off` of `rclone serve webdav` serving "
            "the same source tree from local disk, default options otherwise (reads stream, a write's close "
-           "waits for its upload, as with docsfs)." if have_rclone else
+           "waits for its upload, as with docsfs). At a latency per request (`run-smallreads`, "
+           "`run-treereads`), rclone talks to its server through `bench/delayproxy.py`, which adds the same "
+           "delay to every HTTP request as `docsfs serve` adds to its own, and counts rclone's requests." if have_rclone else
            "**rclone**: not installed on this machine (`apt-get install rclone` adds those columns)."),
         "- docsfs / baseline: for MB/s and files/s above 1 means docsfs is faster; for seconds and MiB "
         "below 1 means docsfs is faster or smaller.",
