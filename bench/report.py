@@ -165,6 +165,11 @@ def main():
                       check(per_file, "<=", 1), "run-smallreads", "")
                 t.add(f"Content requests per cold file, {name}, {lat} ms", [int(c) / sr_files for _, c in pairs],
                       "", None, False, "", None, "run-smallreads", "")
+            b0 = get(sr, backend, "0")
+            if lat == "20" and b0 and b0.get("cold") and b.get("cold"):
+                serial = (med(b["cold"]) - med(b0["cold"])) / 0.020 / sr_files
+                t.add(f"Round trips waited for per cold file ((time at 20 ms − at 0 ms) / 20 ms), {name}",
+                      serial, "", None, False, "≤ 1", serial <= 1, "run-smallreads", "")
             t.add(f"Same `cat` after a remount on the same cache, {name}, {lat} ms (s)", b.get("cached"),
                   "local disk", sr.get("local_s"), False, "ratio ≤ 1.5",
                   check_ratio(b.get("cached"), sr.get("local_s"), 1.5), "run-smallreads")
@@ -211,6 +216,31 @@ def main():
                           [int(str(v).split("/")[0]) for v in b.get("requests", [])], "rclone",
                           [int(str(v).split("/")[0]) for v in rcl.get("requests", [])] or None, False, "", None,
                           "run-treereads", "calls")
+    # One big file at latency, and cached with passthrough (run-bigreads)
+    br = res.get("bigreads", {})
+    if br:
+        size = gib(br.get("bytes", 0) >> 20)
+        for lat in ("0", "20"):
+            for backend in ("workdocs", "logicaldoc"):
+                b = get(br, backend, lat) or {}
+                name = "WorkDocs" if backend == "workdocs" else "LogicalDOC"
+                curl = get(br, "curl", lat)
+                met = med(b["cold"]) / med(curl) >= 0.85 if b.get("cold") and curl else None
+                t.add(f"Sequential read of {size}, cold, {name}, {lat} ms per request (MB/s)", b.get("cold"),
+                      "curl", curl, True, "ratio ≥ 0.85", met, "run-bigreads")
+            rcl = get(br, "rclone", lat)
+            if rcl:
+                t.add(f"Same, WorkDocs, {lat} ms per request (MB/s)", get(br, "workdocs", lat, "cold"),
+                      "rclone, cache off", rcl, True, "", None, "run-bigreads")
+        c, f = br.get("cached", {}), br.get("cachefile", {})
+        for temp, ours, base in (("from disk", "passthrough", "cold"), ("warm", "passthrough_warm", "warm")):
+            met = med(c[ours]) / med(f[base]) >= 0.9 if c.get(ours) and f.get(base) else None
+            t.add(f"Cached {size}, passthrough, {temp} (MB/s)", c.get(ours), "`dd` of the cache file",
+                  f.get(base), True, "ratio ≥ 0.9", met, "run-bigreads")
+        t.add(f"Cached {size}, --no-passthrough, warm (MB/s)", c.get("daemon_warm"), "passthrough",
+              c.get("passthrough_warm"), True, "", None, "run-bigreads")
+        t.add(f"Content requests of the cached reads of {size}", c.get("content_req"), "", None, False, "0",
+              check(c.get("content_req"), "==", 0), "run-bigreads", "")
     # Listing
     fd = mount.get("find", {})
     cold_ratio = (med(fd.get("cold_s")) / med(fd.get("crawl_s"))) if fd.get("crawl_s") else None
@@ -280,7 +310,7 @@ def main():
     # --- header
     loads = [(name, get(res, part, "load")) for name, part in
              (("run-mount", "mount"), ("run-writes", "writes"), ("run-sweeps", "sweeps"),
-              ("run-treereads", "treereads"))]
+              ("run-treereads", "treereads"), ("run-bigreads", "bigreads"))]
     total_other = sum(l["other_cpu_s"] for _, l in loads if l)
     limit = meta.get("max_other_cpu", 5)
     disturbed = [name for name, l in loads if l and l["other_cpu_s"] > limit]
@@ -304,9 +334,10 @@ def main():
         "mount process after `echo 3 > /proc/sys/vm/drop_caches`, every \"warm\" read a fresh mount with "
         "the server's file in the page cache, and with an empty content cache. MB = 10^6 bytes. Medians of "
         f"{reps} run(s) (every run is in [results.json](results.json)). The rows from `run-mount`, "
-        "`run-writes`, `run-smallreads` and `run-treereads` are measured as described in "
+        "`run-writes`, `run-smallreads`, `run-treereads` and `run-bigreads` are measured as described in "
         "[bench/README.md](../README.md) (details: [mount.md](mount.md), [writes.md](writes.md), "
-        "[smallreads.md](smallreads.md), [treereads.md](treereads.md)); the `run-sweeps` rows as below.",
+        "[smallreads.md](smallreads.md), [treereads.md](treereads.md), [bigreads.md](bigreads.md)); "
+        "the `run-sweeps` rows as below.",
         "- Baselines: **curl** of the document's signed download URL (reads) or the API's upload "
         "flow (writes); **crawl**: `bench/crawl.py`, a sequential DescribeFolderContents crawl; "
         + (f"**rclone** ({rclone}): `rclone mount --vfs-cache-mode off` of `rclone serve webdav` serving "

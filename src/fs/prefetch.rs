@@ -38,7 +38,7 @@ pub const RUN_GAP: Duration = Duration::from_secs(3);
 /// Files fetched ahead at most.
 pub const MAX_WINDOW: usize = 64;
 /// Fetches at a time.
-pub const PARALLEL: usize = 8;
+pub const PARALLEL: usize = 16;
 /// Bytes of fetches in flight at most.
 pub const MAX_BYTES: u64 = 32 << 20;
 /// Folders whose runs are followed.
