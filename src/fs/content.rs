@@ -212,9 +212,16 @@ impl ContentCache {
                 let mut st = e.lock();
                 if !st.touched {
                     st.touched = true;
-                    let now = std::time::SystemTime::now();
-                    let f = std::fs::File::options().append(true).open(e.meta_path());
-                    let _ = f.and_then(|f| f.set_modified(now));
+                    // Its use, for the LRU order of later mounts: off the caller's path.
+                    let path = e.meta_path().to_owned();
+                    let touch = move || {
+                        let f = std::fs::File::options().append(true).open(path);
+                        let _ = f.and_then(|f| f.set_modified(std::time::SystemTime::now()));
+                    };
+                    match tokio::runtime::Handle::try_current() {
+                        Ok(rt) => drop(rt.spawn_blocking(touch)),
+                        Err(_) => touch(),
+                    }
                 }
                 return e.clone();
             }

@@ -109,6 +109,12 @@ impl Prefetch {
         Some((window, run.last.clone()))
     }
 
+    /// Whether `ino` of `dir` was scheduled in the current run.
+    fn is_scheduled(&self, dir: Ino, ino: Ino) -> bool {
+        let runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
+        runs.peek(&dir).is_some_and(|r| r.scheduled.contains(&ino))
+    }
+
     /// Marks `ino` of `dir` scheduled; false if it already was.
     fn schedule(&self, dir: Ino, ino: Ino) -> bool {
         let mut runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
@@ -148,6 +154,11 @@ impl<R: Remote> Fs<R> {
             if picked == window {
                 break;
             }
+            if self.reads.prefetch.is_scheduled(dir, ino) {
+                // Seen in this run already (fetched, being fetched, or found cached).
+                picked += 1;
+                continue;
+            }
             let Ok(i) = self.inode(ino) else { continue };
             let Some(t) = i.node.as_ref().and_then(Target::of) else {
                 continue;
@@ -161,7 +172,7 @@ impl<R: Remote> Fs<R> {
                 continue;
             }
             picked += 1;
-            if cache.has_all(&t.doc, &t.version, t.size) || !self.reads.prefetch.schedule(dir, ino)
+            if !self.reads.prefetch.schedule(dir, ino) || cache.has_all(&t.doc, &t.version, t.size)
             {
                 continue;
             }
