@@ -103,6 +103,20 @@ async def read_head(reader):
         raise ConnectionError("stream ended inside a head") from None
 
 
+async def copy_exact(reader, writer, left, what):
+    """Moves exactly `left` bytes; returns them."""
+    moved = 0
+    while left:
+        data = await reader.read(min(left, CHUNK))
+        if not data:
+            raise ConnectionError(f"stream ended inside {what}")
+        writer.write(data)
+        moved += len(data)
+        left -= len(data)
+        await writer.drain()
+    return moved
+
+
 async def copy_body(head, reader, writer, until_eof=False):
     """Streams the body that follows HEAD from reader to writer; returns the bytes moved.
     until_eof: a response without framing, delimited by the connection's end."""
@@ -121,25 +135,9 @@ async def copy_body(head, reader, writer, until_eof=False):
                     if line == b"\r\n":
                         break
                 break
-            left = size + 2   # the chunk and its CRLF
-            while left:
-                data = await reader.read(min(left, CHUNK))
-                if not data:
-                    raise ConnectionError("stream ended inside a chunk")
-                writer.write(data)
-                moved += len(data)
-                left -= len(data)
-                await writer.drain()
+            moved += await copy_exact(reader, writer, size + 2, "a chunk")   # and its CRLF
     elif head.length() is not None:
-        left = head.length()
-        while left:
-            data = await reader.read(min(left, CHUNK))
-            if not data:
-                raise ConnectionError("stream ended inside a body")
-            writer.write(data)
-            moved += len(data)
-            left -= len(data)
-            await writer.drain()
+        moved += await copy_exact(reader, writer, head.length(), "a body")
     elif until_eof:
         while data := await reader.read(CHUNK):
             writer.write(data)
