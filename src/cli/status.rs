@@ -113,7 +113,7 @@ fn content_report_path(cache: &Path, pid: u32) -> PathBuf {
 }
 
 /// Writes this process's content-cache counters for `docsfs status` every `every`, until
-/// dropped (the file is removed then).
+/// dropped (the file is removed then); records the cache's order of use as it goes.
 pub fn publish_content(
     cache: &Path,
     content: Arc<ContentCache>,
@@ -124,6 +124,8 @@ pub fn publish_content(
     let task = tokio::spawn(async move {
         let mut last = None;
         loop {
+            let flushing = content.clone();
+            let _ = tokio::task::spawn_blocking(move || flushing.flush_touches()).await;
             let report = content.report();
             if last.as_ref() != Some(&report) {
                 let tmp = file.with_extension("tmp");

@@ -98,6 +98,14 @@ pub struct ContentCache {
     /// A write failed (full disk, …); said once in the log.
     write_failed: AtomicBool,
     passthrough: AtomicBool,
+    /// Records of entries used again since the last `flush_touches`.
+    touches: Mutex<Vec<PathBuf>>,
+}
+
+impl Drop for ContentCache {
+    fn drop(&mut self) {
+        self.flush_touches();
+    }
 }
 
 impl ContentCache {
@@ -119,9 +127,21 @@ impl ContentCache {
             counters: Counters::default(),
             write_failed: AtomicBool::new(false),
             passthrough: AtomicBool::new(config.passthrough),
+            touches: Mutex::default(),
         };
         cache.load();
         Ok(Arc::new(cache))
+    }
+
+    /// Sets the time of the records of entries used again (blocking I/O): their order of use,
+    /// which the next mount's LRU starts from. Called every few seconds and at the end.
+    pub fn flush_touches(&self) {
+        let paths = std::mem::take(&mut *self.touches.lock().unwrap_or_else(|p| p.into_inner()));
+        let now = std::time::SystemTime::now();
+        for path in paths {
+            let f = std::fs::File::options().append(true).open(path);
+            let _ = f.and_then(|f| f.set_modified(now));
+        }
     }
 
     /// The cache folder (`<cache-dir>/content`).
@@ -212,16 +232,10 @@ impl ContentCache {
                 let mut st = e.lock();
                 if !st.touched {
                     st.touched = true;
-                    // Its use, for the LRU order of later mounts: off the caller's path.
-                    let path = e.meta_path().to_owned();
-                    let touch = move || {
-                        let f = std::fs::File::options().append(true).open(path);
-                        let _ = f.and_then(|f| f.set_modified(std::time::SystemTime::now()));
-                    };
-                    match tokio::runtime::Handle::try_current() {
-                        Ok(rt) => drop(rt.spawn_blocking(touch)),
-                        Err(_) => touch(),
-                    }
+                    // Its use, for the LRU order of later mounts: recorded later, in a batch
+                    // (`flush_touches`), not on the path of the open that asks.
+                    let mut touches = self.touches.lock().unwrap_or_else(|p| p.into_inner());
+                    touches.push(e.meta_path().to_owned());
                 }
                 return e.clone();
             }

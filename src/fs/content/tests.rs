@@ -185,3 +185,39 @@ fn an_uploaded_file_is_put_in_whole() {
     assert!(c.is_complete(&e));
     assert_eq!(&c.read(&e, 0, data.len() as u32).unwrap()[..], &data[..]);
 }
+
+#[test]
+fn reuse_is_recorded_in_a_batch_for_the_next_mounts_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = ContentCache::open(&config(dir.path(), 1 << 30)).unwrap();
+    let data = bytes(1000, 4);
+    let a = fill(&c, "a", "1", &data, None);
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+    let set = |t| {
+        let f = std::fs::File::options()
+            .append(true)
+            .open(a.meta_path())
+            .unwrap();
+        f.set_modified(t).unwrap();
+    };
+    let used = || {
+        std::fs::metadata(a.meta_path())
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    set(old);
+    // Used again: nothing written on the caller's path…
+    c.entry("a", "1", 1000, None);
+    assert_eq!(used(), old);
+    // …but at the next batch.
+    c.flush_touches();
+    assert!(used() > old);
+    // And what is left at the end is written when the cache goes.
+    drop(c);
+    let c = ContentCache::open(&config(dir.path(), 1 << 30)).unwrap();
+    set(old);
+    let _ = c.entry("a", "1", 1000, None);
+    drop(c);
+    assert!(used() > old);
+}
