@@ -94,6 +94,10 @@ pub enum FsError {
     Stale(Ino),
     #[error("unknown file handle")]
     BadHandle,
+    /// Open in a way this open cannot be combined with (a reader the kernel serves from a
+    /// cache file by itself, while this one would write).
+    #[error("busy")]
+    Busy,
     #[error("read-only")]
     ReadOnly,
     #[error("permission denied")]

@@ -13,6 +13,7 @@ pub fn errno(e: &FsError) -> i32 {
         // The inode was never handed out, or the kernel kept it past our knowledge of it.
         FsError::Stale(_) => libc::ESTALE,
         FsError::BadHandle => libc::EBADF,
+        FsError::Busy => libc::EBUSY,
         FsError::ReadOnly => libc::EROFS,
         FsError::Denied => libc::EACCES,
         FsError::NameTooLong => libc::ENAMETOOLONG,

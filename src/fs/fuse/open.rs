@@ -5,15 +5,15 @@
 use std::sync::Arc;
 
 use fuser::{
-    Errno, FileHandle, FopenFlags, Generation, INodeNo, InitFlags, KernelConfig, OpenAccMode,
-    OpenFlags, ReplyCreate, ReplyOpen,
+    FileHandle, FopenFlags, Generation, INodeNo, InitFlags, KernelConfig, OpenAccMode, OpenFlags,
+    ReplyCreate, ReplyOpen,
 };
 
 use super::convert::{attr, fail};
 use super::passthrough::{Answer, Want};
 use super::{FuseAdapter, WRITE_ONLY};
-use crate::fs::Fs;
 use crate::fs::file::Access;
+use crate::fs::{Fs, FsError};
 use crate::remote::Remote;
 
 impl<R: Remote> FuseAdapter<R> {
@@ -62,7 +62,7 @@ impl<R: Remote> FuseAdapter<R> {
             if access != Access::Read {
                 // A write's open changes things (O_TRUNC): settle first that it may happen.
                 if !backings.claim(ino.0).await {
-                    return reply.error(Errno::EBUSY);
+                    return reply.error(fail(&FsError::Busy));
                 }
                 return match core.open(ino.0, access).await {
                     Ok(fh) => {
@@ -84,8 +84,9 @@ impl<R: Remote> FuseAdapter<R> {
                 Ok(fh) => fh,
                 Err(e) => return reply.error(fail(&e)),
             };
-            let Ok(open) = core.open_file(fh) else {
-                return reply.error(Errno::EBADF);
+            let open = match core.open_file(fh) {
+                Ok(open) => open,
+                Err(e) => return reply.error(fail(&e)),
             };
             let want = Want {
                 ino: ino.0,
@@ -108,7 +109,7 @@ impl<R: Remote> FuseAdapter<R> {
                 Answer::Daemon => reply.opened(FileHandle(fh), READ_ONLY | open_flags(&core, fh)),
                 Answer::Busy => {
                     core.release(fh).await;
-                    reply.error(Errno::EBUSY)
+                    reply.error(fail(&FsError::Busy))
                 }
             }
         });
