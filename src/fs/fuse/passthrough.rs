@@ -54,8 +54,9 @@ struct Table {
     /// Inodes with a backing file, and the version it holds.
     live: HashMap<u64, Live>,
     /// Open handles passed through, by handle: they keep their backing id.
-    through: HashMap<u64, (u64, Arc<BackingId>)>,
-    /// Other open handles, by handle (their inode), and their count per inode.
+    through: HashMap<u64, Arc<BackingId>>,
+    /// Other open handles, by handle (their inode), and their count per inode (no entry:
+    /// none).
     daemon: HashMap<u64, u64>,
     daemon_per_ino: HashMap<u64, usize>,
 }
@@ -98,6 +99,19 @@ impl Backings {
         self.table.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Runs `step` on the table until it gives an answer, waiting for a release between tries;
+    /// `None` when there is none within [`RELEASE_WAIT`].
+    async fn until<T>(&self, mut step: impl FnMut(&mut Table) -> Option<T>) -> Option<T> {
+        let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
+        loop {
+            let released = self.released.notified();
+            if let Some(answer) = step(&mut self.table()) {
+                return Some(answer);
+            }
+            tokio::time::timeout_at(deadline, released).await.ok()?;
+        }
+    }
+
     /// Decides how to answer a read open already made, registering it. `open_backing` makes a
     /// backing id of a file (the kernel's ioctl); when it fails, the open is served by the
     /// daemon and `refused` hears why.
@@ -107,46 +121,35 @@ impl Backings {
         open_backing: impl Fn(&File) -> std::io::Result<BackingId>,
         refused: impl Fn(&std::io::Error),
     ) -> Answer {
-        let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
-        loop {
-            let released = self.released.notified();
-            {
-                let mut t = self.table();
-                match t.live(want.ino) {
-                    Some((version, id)) if want.version == Some(version) => {
-                        t.through.insert(want.fh, (want.ino, id.clone()));
-                        return Answer::Through(id);
-                    }
-                    Some(_) => {}
-                    None => {
-                        let alone = t.daemon_per_ino.get(&want.ino).is_none_or(|n| *n == 0);
-                        if let (Some(file), Some(version), true) = (want.file, want.version, alone)
-                        {
-                            match open_backing(file) {
-                                Ok(id) => {
-                                    let id = Arc::new(id);
-                                    t.live.insert(
-                                        want.ino,
-                                        Live {
-                                            version: version.to_owned(),
-                                            id: Arc::downgrade(&id),
-                                        },
-                                    );
-                                    t.through.insert(want.fh, (want.ino, id.clone()));
-                                    return Answer::Through(id);
-                                }
-                                Err(e) => refused(&e),
-                            }
+        let step = |t: &mut Table| match t.live(want.ino) {
+            Some((version, id)) if want.version == Some(version) => {
+                t.through.insert(want.fh, id.clone());
+                Some(Answer::Through(id))
+            }
+            // Another version passes through: wait for its release.
+            Some(_) => None,
+            None => {
+                let alone = !t.daemon_per_ino.contains_key(&want.ino);
+                if let (Some(file), Some(version), true) = (want.file, want.version, alone) {
+                    match open_backing(file) {
+                        Ok(id) => {
+                            let id = Arc::new(id);
+                            let live = Live {
+                                version: version.to_owned(),
+                                id: Arc::downgrade(&id),
+                            };
+                            t.live.insert(want.ino, live);
+                            t.through.insert(want.fh, id.clone());
+                            return Some(Answer::Through(id));
                         }
-                        t.add_daemon(want.ino, want.fh);
-                        return Answer::Daemon;
+                        Err(e) => refused(&e),
                     }
                 }
+                t.add_daemon(want.ino, want.fh);
+                Some(Answer::Daemon)
             }
-            if tokio::time::timeout_at(deadline, released).await.is_err() {
-                return Answer::Busy;
-            }
-        }
+        };
+        self.until(step).await.unwrap_or(Answer::Busy)
     }
 
     /// Claims a place for an open served by the daemon before it is made (a write, whose
@@ -154,20 +157,12 @@ impl Backings {
     /// inode to be released; false when it is not within [`RELEASE_WAIT`] (EBUSY). Then
     /// [`Backings::bind`] or [`Backings::unclaim`].
     pub async fn claim(&self, ino: u64) -> bool {
-        let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
-        loop {
-            let released = self.released.notified();
-            {
-                let mut t = self.table();
-                if t.live(ino).is_none() {
-                    *t.daemon_per_ino.entry(ino).or_default() += 1;
-                    return true;
-                }
-            }
-            if tokio::time::timeout_at(deadline, released).await.is_err() {
-                return false;
-            }
-        }
+        let step = |t: &mut Table| {
+            t.live(ino).is_none().then(|| {
+                *t.daemon_per_ino.entry(ino).or_default() += 1;
+            })
+        };
+        self.until(step).await.is_some()
     }
 
     /// The handle of a claimed open.
