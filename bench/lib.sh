@@ -361,14 +361,15 @@ rclone_serve() { # DIR: RCLONE_SERVE_PID, RCLONE_URL, $WORK/rclone.conf
     printf '[bench]\ntype = webdav\nurl = %s\nvendor = other\n' "$RCLONE_URL" >"$WORK/rclone.conf"
 }
 
-rclone_mount() { # [CACHE_MODE] (default off): a fresh `rclone mount bench:` on $RMNT; RCLONE_MOUNT_PID
+rclone_mount() { # [CACHE_MODE] (default off): a fresh `rclone mount bench:` on $RMNT (RCLONE_ARGS: more options); RCLONE_MOUNT_PID
     # Its VFS cache folder is emptied first (as mount_fs empties docsfs's), unless KEEP_CONTENT=1.
     rclone_unmount
     [[ ${KEEP_CONTENT:-0} == 1 ]] || rm -rf "$WORK/rclone-cache"
     mkdir -p "$RMNT"
+    # shellcheck disable=SC2086 # RCLONE_ARGS: more options, one word each
     rclone mount bench: "$RMNT" --config "$WORK/rclone.conf" --vfs-cache-mode "${1:-off}" \
         --cache-dir "$WORK/rclone-cache" --log-file "$WORK/rclone-mount.log" --log-level NOTICE \
-        </dev/null >/dev/null 2>&1 &
+        ${RCLONE_ARGS:-} </dev/null >/dev/null 2>&1 &
     RCLONE_MOUNT_PID=$!
     local i
     for (( i = 0; i < 400; i++ )); do

@@ -24,6 +24,7 @@ pub mod spool;
 pub mod upload;
 pub mod versions;
 pub mod write;
+pub mod writeback;
 pub mod xattrs;
 
 use std::collections::HashMap;
@@ -184,6 +185,8 @@ pub struct Fs<R: Remote> {
     views: versions::Views,
     /// Labels, custom metadata and the rest of the extended attributes, by inode.
     xattrs: Mutex<LruCache<Ino, xattrs::Cached>>,
+    /// Committed files waiting for their upload (`writeback.rs`).
+    writeback: writeback::WriteBack,
 }
 
 impl<R: Remote> Fs<R> {
@@ -219,6 +222,7 @@ impl<R: Remote> Fs<R> {
             recent: Mutex::new(recent),
             views: versions::Views::default(),
             xattrs: Mutex::new(LruCache::new(capacity)),
+            writeback: writeback::WriteBack::default(),
         })
     }
 

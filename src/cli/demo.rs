@@ -105,11 +105,12 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     };
     let core = Arc::new(core);
     core.start_lookahead(8);
+    core.start_write_back(Default::default());
     // Resolved before mounting: afterwards the path would be asked of the mount itself.
     let canonical = std::fs::canonicalize(&mountpoint).unwrap_or(mountpoint.clone());
     let mounted = crate::mount::mount(core.clone(), tokio::runtime::Handle::current(), &opts)?;
     // `docsfs share`, `shares` and `activity` reach the demo mount here, as any other.
-    let _control = match crate::mount::control::start(core, &canonical, "WorkDocs") {
+    let _control = match crate::mount::control::start(core.clone(), &canonical, "WorkDocs") {
         Ok(control) => Some(control),
         Err(e) => {
             tracing::warn!(error = %e, "no control socket: `docsfs share`, `shares` and `activity` cannot reach this mount");
@@ -141,6 +142,8 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         "The same server speaks the WorkDocs API at {endpoint}. Press Ctrl-C to unmount and stop."
     );
     let result = super::mount::serve_until_done(mounted).await;
+    // What was written and not uploaded yet goes before the server stops.
+    core.drain(std::time::Duration::from_secs(60)).await;
     running
         .stop()
         .await

@@ -135,6 +135,26 @@ pub struct MountArgs {
     /// by itself (FUSE passthrough, Linux 6.9 or later, as root). The log says which is used.
     #[arg(long)]
     pub no_passthrough: bool,
+    /// Make `close` wait for the upload and report its error, instead of returning once the
+    /// bytes are safe on local disk and uploading in the background (write-back).
+    #[arg(long)]
+    pub sync_close: bool,
+    /// Uploads at a time (write-back).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub transfers: u16,
+    /// How long a closed file is left alone before its upload starts, so that a rename, a
+    /// time change or a delete right after `close` (rsync, editors) is part of the one upload
+    /// (milliseconds, or with a unit: 300ms, 1s).
+    #[arg(long, value_name = "TIME", default_value = "300ms", value_parser = parse_millis)]
+    pub write_back_delay: u64,
+    /// Bytes of closed files waiting for upload past which `close` waits for uploads to catch
+    /// up (suffixes K, M, G, T).
+    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = parse_size)]
+    pub max_pending: u64,
+    /// Seconds an unmount (or SIGINT/SIGTERM) waits for pending uploads before it leaves them
+    /// to the next mount on the same cache folder.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub unmount_wait: u64,
     /// What /proc/mounts, `mount` and `df` show as the source (default: docsfs:ENDPOINT).
     /// mount.docsfs passes its SOURCE, so that `mount -a` finds the fstab line mounted.
     #[arg(long, value_name = "NAME", hide = true)]
@@ -229,6 +249,23 @@ fn parse_umask(s: &str) -> Result<u16, String> {
 }
 
 /// `123`, `64K`, `512M`, `4G`, `1T` (powers of 1024; a trailing `B` or `iB` is allowed).
+/// A time in milliseconds: `300`, `300ms`, `2s`.
+pub fn parse_millis(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (n, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1000)
+    } else {
+        (t, 1)
+    };
+    n.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|v| v.checked_mul(scale))
+        .ok_or_else(|| format!("{s:?} is not a time (300ms, 2s)"))
+}
+
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let t = t
@@ -425,6 +462,9 @@ async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()
     }
     let core = Arc::new(core);
     core.start_lookahead(args.lookahead);
+    if !args.sync_close && !args.read_only {
+        core.start_write_back(write_back_config(args));
+    }
     // Resolved before mounting: afterwards the path would be asked of the mount itself.
     let mountpoint = std::fs::canonicalize(&args.mountpoint).unwrap_or(args.mountpoint.clone());
     let mounted = crate::mount::mount(core.clone(), tokio::runtime::Handle::current(), &opts)?;
@@ -434,7 +474,7 @@ async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()
         Backend::Logicaldoc => "LogicalDOC",
     };
     let content = core.content_cache().cloned();
-    let _control = match crate::mount::control::start(core, &mountpoint, backend_name) {
+    let _control = match crate::mount::control::start(core.clone(), &mountpoint, backend_name) {
         Ok(control) => Some(control),
         Err(e) => {
             tracing::warn!(error = %e, "no control socket: `docsfs share`, `shares` and `activity` cannot reach this mount");
@@ -456,10 +496,33 @@ async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()
     };
     let _content_status = content
         .map(|c| super::status::publish_content(&cache_dir(args), c, Duration::from_secs(2)));
+    let _upload_status = super::status::publish_uploads(
+        &cache_dir(args),
+        {
+            let core = core.clone();
+            Arc::new(move || core.upload_report())
+        },
+        Duration::from_secs(1),
+    );
     tracing::info!(mountpoint = %args.mountpoint.display(), "mounted");
     report_ready(Ok(()));
     super::notify::ready(&args.mountpoint);
-    serve_until_done(mounted).await
+    let served = serve_until_done(mounted).await;
+    // Unmounted: what is still pending goes now, within --unmount-wait.
+    let left = core.drain(Duration::from_secs(args.unmount_wait)).await;
+    if left == 0 {
+        tracing::info!("every upload is done");
+    }
+    served
+}
+
+/// Write-back as the options say.
+pub fn write_back_config(args: &MountArgs) -> crate::fs::writeback::WriteBackConfig {
+    crate::fs::writeback::WriteBackConfig {
+        delay: Duration::from_millis(args.write_back_delay),
+        transfers: usize::from(args.transfers),
+        max_pending: args.max_pending,
+    }
 }
 
 /// Runs until the mount goes away or a signal asks us to unmount.

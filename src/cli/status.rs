@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use crate::fs::content::{CacheReport, ContentCache};
 use crate::fs::journal::{self, State};
+use crate::fs::writeback::UploadReport;
 use crate::mount::FileTask;
 
 /// Bytes for people: `512 B`, `1.5 KiB`, `3.2 GiB`.
@@ -97,6 +98,10 @@ struct Report {
     spool_files: u64,
     spool_bytes: u64,
     content: ContentStatus,
+    /// Per live mount (by pid): its write-back queue.
+    upload_queues: Vec<(u32, UploadReport)>,
+    /// Files whose upload could never succeed, kept in `<cache>/lost+found`.
+    lost_and_found: Vec<PathBuf>,
 }
 
 /// The content cache: what is on disk, and each live mount's counters.
@@ -135,6 +140,39 @@ pub fn publish_content(
                     .is_ok()
                 {
                     last = Some(report);
+                }
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+    FileTask { path, task }
+}
+
+fn upload_report_path(cache: &Path, pid: u32) -> PathBuf {
+    mounts_dir(cache).join(format!("{pid}.uploads.json"))
+}
+
+/// Writes this process's upload counters (`writeback.rs`) for `docsfs status` every `every`,
+/// until dropped (the file is removed then).
+pub fn publish_uploads(
+    cache: &Path,
+    report: Arc<dyn Fn() -> UploadReport + Send + Sync>,
+    every: std::time::Duration,
+) -> FileTask {
+    let path = upload_report_path(cache, std::process::id());
+    let file = path.clone();
+    let task = tokio::spawn(async move {
+        let mut last = None;
+        loop {
+            let now = report();
+            if last.as_ref() != Some(&now) {
+                let tmp = file.with_extension("tmp");
+                let body = serde_json::to_vec_pretty(&now).expect("plain data");
+                if std::fs::write(&tmp, body)
+                    .and_then(|()| std::fs::rename(&tmp, &file))
+                    .is_ok()
+                {
+                    last = Some(now);
                 }
             }
             tokio::time::sleep(every).await;
@@ -202,7 +240,12 @@ fn report(cache: &Path, only: Option<&Path>) -> anyhow::Result<Report> {
         let state = match (e.state, alive) {
             (State::Failed, _) => "failed",
             (State::InFlight, true) => "in flight",
-            (State::InFlight, false) => "pending (its daemon is gone; the next mount sends it)",
+            (State::Pending, true) => {
+                "pending (closed, safe on local disk, waiting for its upload)"
+            }
+            (State::InFlight | State::Pending, false) => {
+                "pending (its daemon is gone; the next mount sends it)"
+            }
         };
         let target = match &e.target {
             journal::Target::NewDocument { parent, name } => {
@@ -238,7 +281,25 @@ fn report(cache: &Path, only: Option<&Path>) -> anyhow::Result<Report> {
             Some((m.pid, serde_json::from_slice::<CacheReport>(&b).ok()?))
         })
         .collect();
+    let upload_queues = mounts
+        .iter()
+        .filter_map(|m| {
+            let b = std::fs::read(upload_report_path(cache, m.pid)).ok()?;
+            Some((m.pid, serde_json::from_slice::<UploadReport>(&b).ok()?))
+        })
+        .collect();
+    let mut lost_and_found: Vec<PathBuf> = std::fs::read_dir(cache.join("lost+found"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_none_or(|e| e != "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    lost_and_found.sort();
     Ok(Report {
+        upload_queues,
+        lost_and_found,
         cache_dir: cache.to_owned(),
         mounts,
         uploads,
@@ -305,6 +366,35 @@ pub fn status(args: StatusArgs) -> anyhow::Result<()> {
             } else {
                 "off".to_owned()
             },
+        );
+    }
+    for (pid, u) in &r.upload_queues {
+        let mode = if u.write_back {
+            "write-back"
+        } else {
+            "close waits for uploads"
+        };
+        println!(
+            "  pid {pid} uploads ({mode}): {} pending ({}), {} in flight ({}); {} uploaded ({}), \
+             {}/s now; pending limit {}",
+            u.pending_files,
+            human(u.pending_bytes),
+            u.in_flight_files,
+            human(u.in_flight_bytes),
+            u.uploaded_files,
+            human(u.uploaded_bytes),
+            human(u.rate),
+            human(u.max_pending),
+        );
+        for (file, error) in &u.failing {
+            println!("    retrying {file}: {error}");
+        }
+    }
+    for lost in &r.lost_and_found {
+        println!(
+            "lost+found: {} (its upload could never succeed; see {} for why)",
+            lost.display(),
+            journal::entry_path(lost).display()
         );
     }
     if r.uploads.is_empty() {

@@ -24,6 +24,8 @@ const FORMAT: u32 = 1;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
+    /// Closed and safe on local disk; waiting for its upload (write-back, `writeback.rs`).
+    Pending,
     InFlight,
     Failed,
 }
@@ -136,6 +138,16 @@ pub fn write(spool: &Path, entry: &Entry) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Writes `entry` for spool file `spool` atomically but without syncing: for changes to a
+/// pending upload's name, folder or time, which (as a rename or `utimens` on any filesystem)
+/// survive the daemon dying but are durable against a machine crash only after an `fsync`.
+pub fn write_quick(spool: &Path, entry: &Entry) -> std::io::Result<()> {
+    let path = entry_path(spool);
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(entry).expect("plain data"))?;
+    std::fs::rename(&tmp, &path)
+}
+
 /// Every readable entry in spool folder `dir`, with its spool file.
 pub fn entries(dir: &Path) -> Vec<(PathBuf, Entry)> {
     let Ok(read) = std::fs::read_dir(dir) else {
@@ -172,6 +184,9 @@ pub fn other_process_alive(pid: u32) -> bool {
     rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
+/// Uploads a recovery runs at a time (a killed write-back daemon can leave thousands).
+const RECOVER_AT_ONCE: usize = 8;
+
 /// What [`Fs::recover`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Recovery {
@@ -187,14 +202,26 @@ pub struct Recovery {
 
 impl<R: Remote> Fs<R> {
     /// Finishes the uploads that dead daemons left in this cache folder's spool.
+    /// Up to [`RECOVER_AT_ONCE`] at a time.
     pub async fn recover(&self) -> Recovery {
+        use futures_util::StreamExt;
         let mut report = Recovery::default();
-        for (spool, entry) in entries(self.spool.dir()) {
-            if other_process_alive(entry.pid) {
-                report.left_to_others += 1;
-                continue;
-            }
-            match self.finish(&spool, &entry).await {
+        let mine: Vec<_> = entries(self.spool.dir())
+            .into_iter()
+            .filter(|(_, entry)| {
+                let alive = other_process_alive(entry.pid);
+                report.left_to_others += usize::from(alive);
+                !alive
+            })
+            .collect();
+        let mut done = futures_util::stream::iter(mine)
+            .map(|(spool, entry)| async move {
+                let result = self.finish(&spool, &entry).await;
+                (spool, entry, result)
+            })
+            .buffer_unordered(RECOVER_AT_ONCE);
+        while let Some((spool, entry, result)) = done.next().await {
+            match result {
                 Ok(true) => report.sent += 1,
                 Ok(false) => report.already_stored += 1,
                 Err(e) => {
@@ -248,7 +275,7 @@ impl<R: Remote> Fs<R> {
     }
 
     /// The live document named `name` in folder `parent`, if any.
-    async fn document_named(
+    pub(super) async fn document_named(
         &self,
         parent: &str,
         name: &str,

@@ -32,7 +32,7 @@ fn check_name(name: &str) -> FsResult<()> {
 
 impl<R: Remote> Fs<R> {
     /// Applies `f` to the cached listing of `dir`, if there is one.
-    async fn edit_listing(&self, dir: Ino, f: impl FnOnce(&mut ListingState)) {
+    pub(super) async fn edit_listing(&self, dir: Ino, f: impl FnOnce(&mut ListingState)) {
         if let Some(l) = self.cached_listing(dir) {
             f(&mut *l.state.lock().await);
         }
@@ -183,7 +183,10 @@ impl<R: Remote> Fs<R> {
         // Handles still open for writing keep the spool, as an unlinked file lives on until its
         // last close: their writes and reads go on, and nothing uploads a detached inode.
         let open = state.as_ref().is_some_and(|s| s.writers() > 0);
+        // A pending upload is cancelled: deleted before it started, it never reaches the store.
+        self.cancel_upload(ino);
         if let Some(d) = guard.as_deref_mut() {
+            d.uncommit();
             d.dirty = false;
             if !open {
                 if let Some(spool) = d.spool.take() {
@@ -283,7 +286,12 @@ impl<R: Remote> Fs<R> {
                     }
                 }
                 self.move_item(parent, name, src, &s, new_parent, new_name)
-                    .await
+                    .await?;
+                // A pending upload goes under the new name and folder.
+                if let Some(d) = guard.as_deref_mut() {
+                    self.rejournal(src, d);
+                }
+                Ok(())
             }
         }
     }
@@ -395,8 +403,10 @@ impl<R: Remote> Fs<R> {
                 self.settle_move(parent, name, src, new_parent, new_name)
                     .await;
                 if let Some((state, data)) = written {
+                    // Committed: the pending upload becomes the target's next version.
+                    self.rejournal(src, data);
                     if state.writers() == 0 {
-                        self.upload(src, data).await?;
+                        self.write_back(src, data).await?;
                     }
                 }
                 Ok(())

@@ -223,6 +223,22 @@ impl SpoolFile {
         }
     }
 
+    /// Write-back's commit at `close`: the data, cut to its size, and then the entry are made
+    /// durable (the data first: an entry must never point at bytes a machine crash could lose).
+    /// An error means the bytes are not safe, and `close` must say so.
+    pub fn commit(&mut self, entry: &super::journal::Entry) -> io::Result<()> {
+        self.trim()?;
+        self.file.sync_data()?;
+        super::journal::write(&self.path, entry)
+    }
+
+    /// A pending upload's entry rewritten after a rename or a time change (not synced).
+    pub fn rejournal(&self, entry: &super::journal::Entry) {
+        if let Err(e) = super::journal::write_quick(&self.path, entry) {
+            tracing::warn!(path = %self.path.display(), error = %e, "could not rewrite a journal entry");
+        }
+    }
+
     /// After a failed upload: the entry says so (with the error), and the data (cut to its
     /// size) is synced, so it survives the daemon and the machine.
     pub fn keep_failed(&mut self, entry: &super::journal::Entry) {

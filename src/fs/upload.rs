@@ -30,11 +30,14 @@ impl<R: Remote> Fs<R> {
         }
     }
 
-    /// Uploads `d` if dirty, and records the result.
-    pub(super) async fn upload(&self, ino: Ino, d: &mut Spooled) -> FsResult<()> {
-        if !d.dirty {
-            return Ok(());
-        }
+    /// The upload `d` stands for now — where its bytes go, as the inode's name, folder and
+    /// identity say — with its journal entry; `None` when it goes nowhere (the file was deleted
+    /// while open, as with an unlinked file: `d` is made clean).
+    pub(super) fn upload_of(
+        &self,
+        ino: Ino,
+        d: &mut Spooled,
+    ) -> FsResult<Option<(Upload, journal::Entry)>> {
         let i = self.inode(ino)?;
         let target = match &i.origin {
             Origin::Local(_) => UploadTarget::NewDocument {
@@ -42,29 +45,47 @@ impl<R: Remote> Fs<R> {
                 name: names::to_remote(&i.name),
             },
             Origin::Remote(id) => UploadTarget::NewVersion { doc: id.clone() },
-            // Deleted while open: what is written goes nowhere, as with an unlinked file.
             Origin::Gone => {
                 d.dirty = false;
-                return Ok(());
+                d.committed = false;
+                if let Some(spool) = &d.spool {
+                    spool.forget_sidecar();
+                }
+                return Ok(None);
             }
             _ => return Err(FsError::IsDir),
         };
-        let size = d.size;
-        let spool = d.spool.as_mut().ok_or(FsError::Stale(ino))?;
-        let mtime = d.mtime.unwrap_or_else(SystemTime::now);
+        let spool = d.spool.as_ref().ok_or(FsError::Stale(ino))?;
         let up = Upload {
             target,
             path: spool.path().to_owned(),
-            size,
-            modified: mtime,
+            size: d.size,
+            modified: d.mtime.unwrap_or_else(SystemTime::now),
             created: i.node.as_ref().map(|n| n.ctime),
         };
-        // The content is complete now: a crash from here on is finished by the next mount.
-        let mut entry = journal::Entry::new(&i.name, &up, d.mtime_set);
-        spool.journal(&entry);
+        let entry = journal::Entry::new(&i.name, &up, d.mtime_set);
+        Ok(Some((up, entry)))
+    }
+
+    /// Uploads `d` if dirty, and records the result.
+    pub(super) async fn upload(&self, ino: Ino, d: &mut Spooled) -> FsResult<()> {
+        if !d.dirty {
+            return Ok(());
+        }
+        let Some((up, mut entry)) = self.upload_of(ino, d)? else {
+            return Ok(());
+        };
+        // The content is complete now: a crash from here on is finished by the next mount. A
+        // committed file (write-back) has its entry already.
+        if !d.committed {
+            let spool = d.spool.as_mut().ok_or(FsError::Stale(ino))?;
+            spool.journal(&entry);
+        }
         match self.upload_and_stamp(&up, d.mtime_set).await {
             Ok(node) => {
                 d.dirty = false;
+                d.committed = false;
+                d.retry_later = false;
                 d.mtime = Some(node.mtime);
                 if let Some(spool) = &d.spool {
                     spool.forget_sidecar();
@@ -79,6 +100,8 @@ impl<R: Remote> Fs<R> {
                     entry.state = journal::State::Failed;
                     entry.error = Some(e.to_string());
                     spool.keep_failed(&entry);
+                    // The entry is durable, and the bytes under it unchanged.
+                    d.committed = true;
                 }
                 Err(e)
             }
@@ -147,6 +170,10 @@ impl<R: Remote> Fs<R> {
     /// (or was unavailable) and that nobody writes any more. Returns how many are still pending.
     /// Files refused for good (denied, locked, a name taken) wait for their next `close`.
     pub async fn upload_pending(&self) -> usize {
+        // With write-back the queue retries by itself, with backoff (`writeback.rs`).
+        if self.writeback.config().is_some() {
+            return 0;
+        }
         let pending: Vec<_> = self
             .writes
             .lock()

@@ -41,6 +41,23 @@ pub struct Spooled {
     pub mtime_set: bool,
     /// The last upload failed in a way that may pass later (the store was unreachable).
     pub retry_later: bool,
+    /// The journal holds an entry for exactly these bytes (synced): `close` has committed
+    /// them, and they are the next mount's to send should this daemon die (`writeback.rs`).
+    pub committed: bool,
+}
+
+impl Spooled {
+    /// The bytes are about to change: a journal entry for the old ones no longer applies.
+    /// Until the next `close` commits them again, the file is one being written, which the
+    /// journal never sends on anyone's behalf (SEMANTICS.md, "Write-back").
+    pub fn uncommit(&mut self) {
+        if self.committed {
+            self.committed = false;
+            if let Some(spool) = &self.spool {
+                spool.forget_sidecar();
+            }
+        }
+    }
 }
 
 impl WriteState {
@@ -129,6 +146,7 @@ impl<R: Remote> Fs<R> {
             if d.spool.is_none() {
                 d.spool = Some(self.spool.create().map_err(io)?);
             }
+            d.uncommit();
             d.spool.as_mut().expect("just set").set_len(0).map_err(io)?;
             d.size = 0;
             if was != 0 || d.dirty {
@@ -223,6 +241,7 @@ impl<R: Remote> Fs<R> {
         offset: u64,
         data: &[u8],
     ) -> FsResult<u32> {
+        d.uncommit();
         let spool = d.spool.as_mut().expect("loaded");
         spool.write_at(offset, data).map_err(io)?;
         d.size = d.size.max(offset + data.len() as u64);
@@ -267,6 +286,7 @@ impl<R: Remote> Fs<R> {
         let result = async {
             self.load(ino, &mut d).await?;
             if d.size != size {
+                d.uncommit();
                 d.spool
                     .as_mut()
                     .expect("loaded")
@@ -279,7 +299,7 @@ impl<R: Remote> Fs<R> {
             }
             state.show(&d);
             if state.writers.load(std::sync::atomic::Ordering::SeqCst) == 0 {
-                self.upload(ino, &mut d).await?;
+                self.write_back(ino, &mut d).await?;
             }
             Ok(())
         }
@@ -300,6 +320,8 @@ impl<R: Remote> Fs<R> {
                 d.mtime = Some(mtime);
                 d.mtime_set = true;
                 st.show(d);
+                // A committed file's upload carries the new time (`writeback.rs`).
+                self.rejournal(ino, d);
                 return Ok(());
             }
             if d.spool.is_some() {
@@ -356,7 +378,14 @@ impl<R: Remote> Fs<R> {
         if !writers.is_empty() && !writers.contains(&owner) {
             return Ok(());
         }
-        self.sync_file(fh).await
+        let Some(state) = self.write_state(open.ino) else {
+            return Ok(());
+        };
+        let mut d = state.data.lock().await;
+        self.write_back(open.ino, &mut d).await?;
+        drop(d);
+        self.wait_for_room(open.ino).await;
+        Ok(())
     }
 
     /// Records that process `owner` (a lock owner, as the kernel names it) writes through `fh`.
@@ -381,7 +410,7 @@ impl<R: Remote> Fs<R> {
             {
                 let mut d = state.data.lock().await;
                 if d.dirty && state.writers() == 0 {
-                    if let Err(e) = self.upload(ino, &mut d).await {
+                    if let Err(e) = self.write_back(ino, &mut d).await {
                         tracing::error!(ino, error = %e, "upload after the last close failed");
                     }
                 }

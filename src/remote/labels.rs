@@ -47,9 +47,66 @@ pub fn mtime_of(labels: &[String], version: &str) -> Option<SystemTime> {
     Some(UNIX_EPOCH + Duration::from_nanos(ns))
 }
 
+/// The parameter of a WorkDocs version's content type that carries its exact mtime.
+const CONTENT_TYPE_PARAM: &str = "docsfs-mtime-ns";
+
+/// The content type an upload declares: `base`, with the exact mtime as a parameter when the
+/// millisecond ContentModifiedTimestamp cannot hold it (`application/octet-stream;
+/// docsfs-mtime-ns=1700000000123456789`). A version's content type is fixed with the version,
+/// so the time needs no request of its own and applies to that version only.
+pub fn content_type_with_mtime(base: &str, mtime: SystemTime) -> String {
+    let Some(ns) = mtime
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .and_then(|d| u64::try_from(d.as_nanos()).ok())
+    else {
+        return base.to_owned();
+    };
+    if ns % 1_000_000 == 0 {
+        return base.to_owned();
+    }
+    format!("{base}; {CONTENT_TYPE_PARAM}={ns}")
+}
+
+/// The exact mtime a version's content type carries, if it agrees with the version's
+/// millisecond timestamp `ms_mtime` (a parameter another client copied onto other content
+/// with another time is ignored).
+pub fn mtime_of_content_type(content_type: &str, ms_mtime: SystemTime) -> Option<SystemTime> {
+    let value = content_type.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        (k.trim().eq_ignore_ascii_case(CONTENT_TYPE_PARAM)).then(|| v.trim())
+    })?;
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let at = UNIX_EPOCH + Duration::from_nanos(value.parse().ok()?);
+    let ms = |t: SystemTime| t.duration_since(UNIX_EPOCH).ok().map(|d| d.as_millis());
+    (ms(at) == ms(ms_mtime) && ms(at).is_some()).then_some(at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_type_carries_the_exact_time_of_its_version() {
+        let exact = UNIX_EPOCH + Duration::from_nanos(1_700_000_000_123_456_789);
+        let ms = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+        let ct = content_type_with_mtime("application/octet-stream", exact);
+        assert_eq!(
+            ct,
+            "application/octet-stream; docsfs-mtime-ns=1700000000123456789"
+        );
+        assert_eq!(mtime_of_content_type(&ct, ms), Some(exact));
+        // Another millisecond: the parameter is not this version's time.
+        let other = UNIX_EPOCH + Duration::from_millis(1_700_000_000_124);
+        assert_eq!(mtime_of_content_type(&ct, other), None);
+        // A whole millisecond needs no parameter; junk is ignored.
+        assert_eq!(content_type_with_mtime("text/plain", ms), "text/plain");
+        assert_eq!(mtime_of_content_type("text/plain", ms), None);
+        let junk = "text/plain; docsfs-mtime-ns=12x";
+        assert_eq!(mtime_of_content_type(junk, ms), None);
+    }
 
     #[test]
     fn format_and_round_trip() {

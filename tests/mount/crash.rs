@@ -17,7 +17,7 @@ use super::server_process::{ALICE, Server};
 const FILES: usize = 100;
 
 /// `docsfs status --json` of cache folder `cache` (and mountpoint `only`).
-fn status(cache: &std::path::Path, only: Option<&std::path::Path>) -> serde_json::Value {
+pub(super) fn status(cache: &std::path::Path, only: Option<&std::path::Path>) -> serde_json::Value {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_docsfs"));
     cmd.args(["status", "--json", "--cache-dir"]).arg(cache);
     if let Some(mp) = only {
@@ -60,7 +60,8 @@ test_both!(fn a_killed_daemon_loses_no_acknowledged_write(backend) {
     let server = Server::start();
     let api = Api::new(&server.base, ALICE);
     let (_, root, _) = api.me();
-    let mut mount = Mount::on(backend, &server, ALICE, &[]);
+    // Write-back: `close` returning 0 promises the bytes are in the journal.
+    let mut mount = Mount::on(backend, &server, ALICE, &["--write-back-delay", "300ms"]);
     let home = mount.home();
     let closed = Arc::new(Mutex::new(BTreeMap::new()));
     let writers: Vec<_> = (0..FILES)

@@ -37,7 +37,7 @@ fn fault_args() -> Vec<String> {
 }
 
 /// Sets the server's faults at run time; returns the settings it reports afterwards.
-fn set_faults(server: &Server, fail_rate: f64, reset_rate: f64) -> Value {
+pub(super) fn set_faults(server: &Server, fail_rate: f64, reset_rate: f64) -> Value {
     let body = json!({ "latency_ms": 0, "fail_rate": fail_rate, "reset_rate": reset_rate });
     let url = format!("{}/_docsfs/faults", server.base);
     let set: Value = block(async {

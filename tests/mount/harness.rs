@@ -106,11 +106,16 @@ pub fn is_mounted(path: &Path) -> bool {
 
 impl Mount {
     /// Mounts the server through `backend` as the user `token` belongs to, with extra
-    /// `docsfs mount` arguments.
+    /// `docsfs mount` arguments. Unless they set `--write-back-delay`, the mount runs with
+    /// `--sync-close`: most modules check the store right after a `close`, which write-back
+    /// (tested in `writeback.rs`) does not promise.
     pub fn on(backend: Backend, server: &Server, token: &str, extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut cmd = mount_command(backend, server, token, dir.path());
         cmd.args(extra);
+        if !writes_back(extra) {
+            cmd.arg("--sync-close");
+        }
         Self::spawn(backend, dir, cmd, true)
     }
 
@@ -244,6 +249,9 @@ impl Mount {
         }
         let mut cmd = mount_command(self.backend, server, token, self.dir.path());
         cmd.args(extra);
+        if !writes_back(extra) {
+            cmd.arg("--sync-close");
+        }
         let log = std::fs::OpenOptions::new()
             .append(true)
             .open(self.dir.path().join("mount.log"))
@@ -258,6 +266,18 @@ impl Mount {
             .expect("spawn docsfs");
         self.child = Some(child);
         self.wait_mounted();
+    }
+
+    /// Whether the daemon has exited (it is reaped then).
+    pub fn exited(&mut self) -> bool {
+        match self.child.as_mut().map(|c| c.try_wait()) {
+            Some(Ok(Some(_))) => {
+                self.child = None;
+                true
+            }
+            Some(_) => false,
+            None => true,
+        }
     }
 
     /// SIGTERM; returns the exit status once the process is gone.
@@ -276,6 +296,11 @@ impl Mount {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// Whether mount arguments ask for write-back (a `--write-back-delay`).
+fn writes_back(extra: &[&str]) -> bool {
+    extra.iter().any(|a| a.starts_with("--write-back-delay"))
 }
 
 /// `docsfs mount` through `backend` as the user `token` belongs to, with the secret in a 0600

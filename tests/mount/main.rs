@@ -31,6 +31,7 @@ mod sharing;
 mod systemd;
 mod tree;
 mod versions;
+mod writeback;
 mod writes;
 mod xattrs;
 

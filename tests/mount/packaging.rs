@@ -181,15 +181,15 @@ fn mount_t_fuse_docsfs_mounts_a_profile_and_umount_unmounts_it() {
         assert_eq!(mount_type(&mnt).as_deref(), Some("fuse.docsfs"));
         assert_eq!(std::fs::read(mnt.join("hello.txt")).unwrap(), b"hi\n");
         std::fs::write(mnt.join("from-mount.txt"), "written").unwrap();
-        // Uploaded on close: the server has it.
-        let doc = alice.id_at(&root, "from-mount.txt");
-        assert_eq!(alice.content(&doc), b"written");
 
         let out = run("umount", &[mnt.as_os_str()]);
         assert!(out.status.success(), "{}", stderr(&out));
         assert_eq!(mount_type(&mnt), None);
         wait_for_daemon_exit(&mnt);
     });
+    // Written back: the daemon sent the file before it exited.
+    let doc = alice.id_at(&root, "from-mount.txt");
+    assert_eq!(alice.content(&doc), b"written");
     // log_file reached docsfs.
     let log = std::fs::read_to_string(&log).unwrap();
     assert!(log.contains("mounted"), "{log}");

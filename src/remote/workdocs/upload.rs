@@ -5,7 +5,8 @@
 //! deleted), best effort, so nothing half-made remains — unless the abort finds the version
 //! ACTIVE: then only the activation's answer was lost, and the upload succeeded. The upload URL
 //! must be https or loopback, like a download URL. Times go up in milliseconds, the API's
-//! precision, so the node returned has the mtime later listings will show.
+//! precision; the exact mtime rides in the version's content type (`labels.rs`), so the node
+//! returned has the mtime later listings will show, without a request of its own.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -17,7 +18,7 @@ use super::put::{self, Target};
 use super::{WorkDocsRemote, enc, wire};
 use crate::clock;
 use crate::remote::http;
-use crate::remote::{Node, NodeKind, RemoteError, Upload, UploadTarget};
+use crate::remote::{Node, NodeKind, RemoteError, Upload, UploadTarget, labels};
 
 const INITIATE: &str = "InitiateDocumentVersionUpload";
 const CONTENT_TYPE: &str = "application/octet-stream";
@@ -72,7 +73,7 @@ impl WorkDocsRemote {
     async fn initiate(&self, up: &Upload) -> Result<Started, RemoteError> {
         let mtime_ms = epoch_ms(up.modified);
         let mut body = json!({
-            "ContentType": CONTENT_TYPE,
+            "ContentType": labels::content_type_with_mtime(CONTENT_TYPE, up.modified),
             "DocumentSizeInBytes": up.size,
             "ContentModifiedTimestamp": clock::ms_to_epoch_seconds(mtime_ms),
         });
@@ -113,7 +114,8 @@ impl WorkDocsRemote {
                 name: String::new(),
                 parent: None,
                 size: up.size,
-                mtime: clock::ms_to_system_time(mtime_ms),
+                // Exact: the content type carries what the millisecond timestamp cannot.
+                mtime: up.modified,
                 ctime: clock::ms_to_system_time(mtime_ms),
                 version: None,
                 recycled: false,

@@ -104,6 +104,8 @@ pub struct Version {
     pub size: Option<u64>,
     pub status: Option<String>,
     pub content_modified_timestamp: Option<f64>,
+    /// May carry the exact mtime (`labels::content_type_with_mtime`).
+    pub content_type: Option<String>,
     pub source: Option<HashMap<String, String>>,
     pub signature: Option<String>,
 }
@@ -260,6 +262,15 @@ impl Document {
             ("ModifiedTimestamp", self.modified_timestamp),
         ];
         let (mut mtime, ctime) = times(op, &mtimes, self.created_timestamp)?;
+        if v.content_modified_timestamp.is_some() {
+            if let Some(exact) = v
+                .content_type
+                .as_deref()
+                .and_then(|ct| labels::mtime_of_content_type(ct, mtime))
+            {
+                mtime = exact;
+            }
+        }
         if let Some(set) = labels::mtime_of(self.labels.as_deref().unwrap_or_default(), &v.id) {
             mtime = set;
         }
