@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::fs::content::{CacheReport, ContentCache};
 use crate::fs::journal::{self, State};
-use crate::fs::writeback::UploadReport;
+use crate::fs::writeback::{UploadReport, lost_entry};
 use crate::mount::FileTask;
 
 /// Bytes for people: `512 B`, `1.5 KiB`, `3.2 GiB`.
@@ -292,7 +292,12 @@ fn report(cache: &Path, only: Option<&Path>) -> anyhow::Result<Report> {
         .map(|d| {
             d.flatten()
                 .map(|e| e.path())
-                .filter(|p| p.extension().is_none_or(|e| e != "json"))
+                .filter(|p| {
+                    // Not the entry of another file (`NAME.json` beside `NAME`).
+                    let text = p.to_string_lossy();
+                    text.strip_suffix(".json")
+                        .is_none_or(|data| !Path::new(data).exists())
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -394,7 +399,7 @@ pub fn status(args: StatusArgs) -> anyhow::Result<()> {
         println!(
             "lost+found: {} (its upload could never succeed; see {} for why)",
             lost.display(),
-            journal::entry_path(lost).display()
+            lost_entry(lost).display()
         );
     }
     if r.uploads.is_empty() {

@@ -313,6 +313,14 @@ impl WriteBack {
     }
 }
 
+/// The journal entry beside a file in `lost+found` (`NAME.json`: the name keeps its own
+/// extension there).
+pub fn lost_entry(file: &std::path::Path) -> std::path::PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".json");
+    name.into()
+}
+
 /// How long to wait before the next attempt after `failures` failed ones.
 fn backoff(failures: u32, longest: Duration) -> Duration {
     let secs = 1u64 << failures.min(10);
@@ -491,8 +499,11 @@ impl<R: Remote> Fs<R> {
             RemoteError::Denied(_) | RemoteError::Conflict(_) | RemoteError::Unauthenticated(_) => {
                 Retry::After(backoff(failures + 2, LONGEST_REFUSED_RETRY))
             }
+            // A name taken by a document of another name's case (LogicalDOC compares names
+            // without case), or by a folder: it cannot be sent under that name.
             RemoteError::AlreadyExists(_) => match self.take_over_name(ino).await {
                 Ok(true) => Retry::Now,
+                Ok(false) if failures >= 2 => Retry::Never,
                 Ok(false) => Retry::After(backoff(failures, LONGEST_RETRY)),
                 Err(_) => Retry::After(backoff(failures + 2, LONGEST_REFUSED_RETRY)),
             },
@@ -558,8 +569,7 @@ impl<R: Remote> Fs<R> {
             .and_then(|()| std::fs::rename(spool.path(), &to));
         let place = match moved {
             Ok(()) => {
-                let _ =
-                    std::fs::rename(journal::entry_path(spool.path()), journal::entry_path(&to));
+                let _ = std::fs::rename(journal::entry_path(spool.path()), lost_entry(&to));
                 // The spool file now lives in lost+found: dropping the handle leaves it.
                 drop(spool);
                 to

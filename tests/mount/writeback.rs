@@ -296,3 +296,31 @@ test_both!(fn past_max_pending_close_waits_for_uploads_instead_of_failing(backen
         assert_eq!(api.content(&id), std::fs::read(home.join(&name)).unwrap());
     }
 });
+
+test_both!(fn an_upload_that_can_never_succeed_goes_to_lost_and_found(backend) {
+    let server = Server::start();
+    let api = Api::new(&server.base, ALICE);
+    let mut mount = Mount::on(backend, &server, ALICE, HOUR);
+    let dir = mount.home().join("doomed");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("orphan.txt"), b"nowhere to go").unwrap();
+    // Another client deletes the folder for good before the upload starts.
+    let folder = api.id_at(&api.me().1, &home_path(backend, "doomed"));
+    api.call("DELETE", &format!("/api/v1/folders/{folder}"), None);
+    unmount_and_wait(&mut mount);
+    let log = mount.log();
+    assert!(log.contains("can never succeed"), "{log}");
+    // Kept, with the journal entry saying why, and named by `docsfs status`.
+    let lost = mount.cache_dir().join("lost+found");
+    let kept: Vec<_> = std::fs::read_dir(&lost)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.to_string_lossy().ends_with(".json"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), b"nowhere to go");
+    let entry = std::fs::read_to_string(format!("{}.json", kept[0].display())).unwrap();
+    assert!(entry.contains("orphan.txt") && entry.contains("failed"), "{entry}");
+    let status = crate::crash::status(&mount.cache_dir(), None);
+    assert_eq!(status["lost_and_found"].as_array().unwrap().len(), 1, "{status}");
+});
