@@ -296,6 +296,30 @@ def smallreads_chart(res):
     return ch
 
 
+def writeback_chart(res):
+    wb = res["writeback"]
+    files = wb.get("files", 0)
+    ch = Chart(f"rsync -a of {files} small files into the mount, end to end, vs latency per request",
+               "until every file is at the server; docsfs: write-back (300 ms delay, 8 transfers);\n"
+               "rclone mount --vfs-cache-mode writes (same delay and transfers) via delayproxy.py;\n"
+               f"median, bars: min–max; {machine(res['meta'])}",
+               "latency added to every request", "files per second (log scale)", xlog=False, ylog=True)
+    lats = sorted({int(lat) for b in ("workdocs", "logicaldoc") for lat in wb.get(b, {})})
+    ch.xticks = [(lat, f"{lat} ms") for lat in lats]
+    series = (("workdocs", "docsfs, WorkDocs", BLUE, False),
+              ("logicaldoc", "docsfs, LogicalDOC", BLUE, True),
+              ("rclone", "rclone mount, cache writes\n(via delayproxy.py)", ORANGE, False))
+    for backend, label, color, dashed in series:
+        pts = []
+        for lat in lats:
+            runs = wb.get(backend, {}).get(str(lat), {}).get("e2e")
+            if runs:
+                med, lo, hi = stats([files / s for s in runs])
+                pts.append((lat, med, lo, hi))
+        ch.add(label, pts, color, dashed=dashed, values=not dashed)
+    return ch
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -307,6 +331,8 @@ def main():
               ("rsync.svg", rsync_chart)]
     if res.get("smallreads"):
         charts.append(("smallreads.svg", smallreads_chart))
+    if res.get("writeback"):
+        charts.append(("writeback.svg", writeback_chart))
     for name, make in charts:
         path = os.path.join(out, name)
         with open(path, "w") as f:

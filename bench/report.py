@@ -303,6 +303,38 @@ def main():
         n = max(srs, key=int)
         t.add(f"`rsync -a` of {int(n):,} small files (files/s)", srs[n]["docsfs"]["files_per_s"], rc, None,
               True, "", None, "run-sweeps")
+    # Write-back at latency vs rclone --vfs-cache-mode writes behind bench/delayproxy.py
+    wb = res.get("writeback", {})
+    if wb:
+        n = num(wb.get("files"))
+        for lat in ("0", "20"):
+            rcl = get(wb, "rclone", lat) or {}
+            for backend in ("workdocs", "logicaldoc"):
+                b = get(wb, backend, lat) or {}
+                if not b.get("e2e"):
+                    continue
+                name = "WorkDocs" if backend == "workdocs" else "LogicalDOC"
+                met = None
+                if lat == "20" and rcl.get("e2e"):
+                    met = med(rcl["e2e"]) / med(b["e2e"]) >= 5
+                t.add(f"`rsync -a` of {n} small files, end to end (all at the server), {name}, {lat} ms (s)",
+                      b["e2e"], "rclone, cache writes" if rcl else "rclone: not installed", rcl.get("e2e"),
+                      False, "rclone ≥ 5× (ratio ≤ 0.2)" if lat == "20" else "", met, "run-writeback")
+                t.add(f"… until rsync returned, {name}, {lat} ms (s)", b.get("rsync"), "rclone", rcl.get("rsync"),
+                      False, "", None, "run-writeback")
+                t.add(f"Requests per rsync'd file, {name}, {lat} ms", b.get("req"), "rclone", rcl.get("req"),
+                      False, "≤ 3" if backend == "workdocs" else "",
+                      check(b.get("req"), "<=", 3) if backend == "workdocs" else None, "run-writeback", "calls")
+                t.add(f"Second `rsync -a`, {name}, {lat} ms: files sent", b.get("second"), "", None, False, "0",
+                      check(b.get("second"), "==", 0), "run-writeback", "")
+        big = wb.get("big", {})
+        if big.get("docsfs"):
+            size = wb.get("big_mib", 1024)
+            mbps = lambda runs: [size * 1048576 / s / 1e6 for s in runs]
+            ratio = med(big["curl"]) / med(big["docsfs"]) if big.get("curl") else None
+            t.add(f"Write of {gib(size)} end to end (until activated), 20 ms (MB/s)", mbps(big["docsfs"]),
+                  "curl upload", mbps(big["curl"]) if big.get("curl") else None, True, "ratio ≥ 0.9",
+                  None if ratio is None else ratio >= 0.9, "run-writeback")
     wrss = writes.get("rss", {})
     t.add(f"Peak RSS writing {gib(whuge)} (MiB)", wrss.get("hwm_mib"), "", None, False, "< 64 MiB",
           check(wrss.get("hwm_mib"), "<", 64), "run-writes", "MiB")
@@ -310,7 +342,7 @@ def main():
     # --- header
     loads = [(name, get(res, part, "load")) for name, part in
              (("run-mount", "mount"), ("run-writes", "writes"), ("run-sweeps", "sweeps"),
-              ("run-treereads", "treereads"), ("run-bigreads", "bigreads"))]
+              ("run-treereads", "treereads"), ("run-bigreads", "bigreads"), ("run-writeback", "writeback"))]
     total_other = sum(l["other_cpu_s"] for _, l in loads if l)
     limit = meta.get("max_other_cpu", 5)
     disturbed = [name for name, l in loads if l and l["other_cpu_s"] > limit]
@@ -336,7 +368,8 @@ def main():
         f"{reps} run(s) (every run is in [results.json](results.json)). The rows from `run-mount`, "
         "`run-writes`, `run-smallreads`, `run-treereads` and `run-bigreads` are measured as described in "
         "[bench/README.md](../README.md) (details: [mount.md](mount.md), [writes.md](writes.md), "
-        "[smallreads.md](smallreads.md), [treereads.md](treereads.md), [bigreads.md](bigreads.md)); "
+        "[smallreads.md](smallreads.md), [treereads.md](treereads.md), [bigreads.md](bigreads.md), "
+        "[writeback.md](writeback.md)); "
         "the `run-sweeps` rows as below.",
         "- Baselines: **curl** of the document's signed download URL (reads) or the API's upload "
         "flow (writes); **crawl**: `bench/crawl.py`, a sequential DescribeFolderContents crawl; "
@@ -381,7 +414,8 @@ def main():
         "",
         "![rsync files/s vs tree size](rsync.svg)",
         "",
-    ] + (["![cat of small files vs latency per request](smallreads.svg)", ""] if res.get("smallreads") else []) + [
+    ] + (["![cat of small files vs latency per request](smallreads.svg)", ""] if res.get("smallreads") else []) + (
+        ["![rsync end to end vs latency per request](writeback.svg)", ""] if res.get("writeback") else []) + [
         "## Sweeps (`bench/run-sweeps`)",
         "",
         "One `docsfs serve --import` of files of "

@@ -188,6 +188,11 @@ impl SpoolFile {
         Ok(())
     }
 
+    /// Another handle on the file (for reads while an upload holds this one).
+    pub fn clone_file(&self) -> io::Result<File> {
+        self.file.try_clone()
+    }
+
     pub fn sync(&self) -> io::Result<()> {
         self.file.sync_data()
     }

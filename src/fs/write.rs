@@ -27,6 +27,9 @@ pub struct WriteState {
     shown: std::sync::Mutex<Option<(u64, SystemTime)>>,
     /// Handles open for writing.
     writers: std::sync::atomic::AtomicUsize,
+    /// While a background upload holds `data`: the spool file and its size, which cannot
+    /// change until the upload ends, so reads need not wait for it (`writeback.rs`).
+    uploading: std::sync::Mutex<Option<(Arc<std::fs::File>, u64)>>,
 }
 
 #[derive(Default)]
@@ -66,6 +69,7 @@ impl WriteState {
             data: tokio::sync::Mutex::new(Spooled::default()),
             shown: std::sync::Mutex::new(None),
             writers: std::sync::atomic::AtomicUsize::new(0),
+            uploading: std::sync::Mutex::new(None),
         })
     }
 
@@ -85,6 +89,19 @@ impl WriteState {
     /// Size and mtime while the spool holds the content.
     pub fn shown(&self) -> Option<(u64, SystemTime)> {
         *self.shown.lock().expect("shown lock")
+    }
+
+    /// Set by the holder of `data` for the length of an upload, cleared before it lets go.
+    pub(super) fn set_uploading(&self, d: Option<&Spooled>) {
+        let snapshot = d.and_then(|d| {
+            let file = d.spool.as_ref()?.clone_file().ok()?;
+            Some((Arc::new(file), d.size))
+        });
+        *self.uploading.lock().expect("uploading lock") = snapshot;
+    }
+
+    fn uploading(&self) -> Option<(Arc<std::fs::File>, u64)> {
+        self.uploading.lock().expect("uploading lock").clone()
     }
 }
 
@@ -262,6 +279,13 @@ impl<R: Remote> Fs<R> {
         let Some(state) = self.write_state(ino) else {
             return Ok(None);
         };
+        // A background upload holds the state: its bytes are fixed meanwhile, read them as is.
+        if let Some((file, length)) = state.uploading() {
+            let len = length.saturating_sub(offset).min(u64::from(size)) as usize;
+            let mut buf = vec![0; len];
+            std::os::unix::fs::FileExt::read_exact_at(&*file, &mut buf, offset).map_err(io)?;
+            return Ok(Some(buf.into()));
+        }
         let d = state.data.lock().await;
         let Some(spool) = &d.spool else {
             return Ok(None);

@@ -272,10 +272,11 @@ impl WriteBack {
         self.queue().jobs.contains_key(&ino)
     }
 
-    /// Every waiting job due now (unmounting: the settle delay and backoff are over).
+    /// Every waiting job that has not failed due now (the settle delay is over); failed ones
+    /// keep their backoff, so that waiting for them does not hammer the store.
     fn hurry(&self) {
         let now = Instant::now();
-        for job in self.queue().jobs.values_mut() {
+        for job in self.queue().jobs.values_mut().filter(|j| j.failures == 0) {
             job.due = job.due.min(now);
         }
         self.wake.notify_one();
@@ -460,7 +461,9 @@ impl<R: Remote> Fs<R> {
             return;
         }
         let bytes = d.size;
+        state.set_uploading(Some(&d));
         let result = self.upload(ino, &mut d).await;
+        state.set_uploading(None);
         let retry = match &result {
             Ok(()) => None,
             Err(e) => Some(self.retry_rule(ino, e).await),
