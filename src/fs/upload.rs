@@ -76,8 +76,8 @@ impl<R: Remote> Fs<R> {
             return Ok(());
         };
         // The content is complete now: a crash from here on is finished by the next mount. A
-        // committed file (write-back) has its entry already.
-        if !d.committed {
+        // committed file (write-back) has its entry already; a sealed one gets it from its close.
+        if !d.committed && !d.sealed {
             let spool = d.spool.as_mut().ok_or(FsError::Stale(ino))?;
             spool.journal(&entry);
         }
@@ -85,11 +85,10 @@ impl<R: Remote> Fs<R> {
             Ok(node) => {
                 d.dirty = false;
                 d.committed = false;
+                d.sealed = false;
                 d.retry_later = false;
                 d.mtime = Some(node.mtime);
-                if let Some(spool) = &d.spool {
-                    spool.forget_sidecar();
-                }
+                d.settled();
                 self.cache_uploaded(&node, &up).await;
                 self.record_upload(ino, node);
                 Ok(())

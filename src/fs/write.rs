@@ -47,6 +47,12 @@ pub struct Spooled {
     /// The journal holds an entry for exactly these bytes (synced): `close` has committed
     /// them, and they are the next mount's to send should this daemon die (`writeback.rs`).
     pub committed: bool,
+    /// Complete, and its upload may start while the closing handle makes the bytes and the
+    /// journal entry durable (a big file: the sync and the upload overlap, `writeback.rs`).
+    pub sealed: bool,
+    /// Counts the moments these bytes stopped needing a journal entry (uploaded, or written
+    /// again); a sealed file's entry is written only if it has not moved meanwhile.
+    pub gate: Arc<std::sync::Mutex<u64>>,
 }
 
 impl Spooled {
@@ -54,11 +60,19 @@ impl Spooled {
     /// Until the next `close` commits them again, the file is one being written, which the
     /// journal never sends on anyone's behalf (SEMANTICS.md, "Write-back").
     pub fn uncommit(&mut self) {
-        if self.committed {
+        if self.committed || self.sealed {
             self.committed = false;
-            if let Some(spool) = &self.spool {
-                spool.forget_sidecar();
-            }
+            self.sealed = false;
+            self.settled();
+        }
+    }
+
+    /// No journal entry applies any more (uploaded, or about to be written again).
+    pub fn settled(&self) {
+        let mut gate = self.gate.lock().expect("gate lock");
+        *gate += 1;
+        if let Some(spool) = &self.spool {
+            spool.forget_sidecar();
         }
     }
 }
@@ -406,8 +420,12 @@ impl<R: Remote> Fs<R> {
             return Ok(());
         };
         let mut d = state.data.lock().await;
-        self.write_back(open.ino, &mut d).await?;
+        let sealed = self.write_back_or_seal(open.ino, &mut d, true).await?;
         drop(d);
+        // A big file: its upload runs while its bytes are synced here.
+        if let Some(sealed) = sealed {
+            sealed.finish().await?;
+        }
         self.wait_for_room(open.ino).await;
         Ok(())
     }

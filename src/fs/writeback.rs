@@ -142,12 +142,12 @@ impl WriteBack {
         self.queue.lock().expect("write-back lock")
     }
 
-    /// Queues `ino` (committed, `bytes` long) for upload after the settle delay.
-    fn schedule(&self, ino: Ino, bytes: u64, name: &str) {
+    /// Queues `ino` (committed, `bytes` long) for upload after the settle delay (`now`: at once).
+    fn schedule(&self, ino: Ino, bytes: u64, name: &str, now: bool) {
         let Some(config) = self.config.get() else {
             return;
         };
-        let due = Instant::now() + config.delay;
+        let due = Instant::now() + if now { Duration::ZERO } else { config.delay };
         let mut q = self.queue();
         match q.jobs.get_mut(&ino) {
             Some(job) if job.running => {
@@ -322,6 +322,38 @@ pub fn lost_entry(file: &std::path::Path) -> std::path::PathBuf {
     name.into()
 }
 
+/// Files at least this big are sealed at `close` rather than committed: syncing them takes
+/// seconds, which their upload need not wait for.
+const OVERLAP_FROM: u64 = 64 << 20;
+
+/// A big file's `close` under way: its upload has started; the bytes are synced and the
+/// journal entry written (unless the upload already finished) before `close` returns.
+pub struct Sealed {
+    file: std::fs::File,
+    spool: std::path::PathBuf,
+    entry: journal::Entry,
+    gate: Arc<Mutex<u64>>,
+    generation: u64,
+}
+
+impl Sealed {
+    /// Syncs the bytes, then writes the entry if they still need one.
+    pub async fn finish(self) -> FsResult<()> {
+        let path = self.spool.clone();
+        let done = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            self.file.sync_data()?;
+            let gate = self.gate.lock().expect("gate lock");
+            if *gate == self.generation {
+                journal::write(&self.spool, &self.entry)?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| FsError::Io(e.to_string()))?;
+        done.map_err(|e| FsError::Io(format!("{}: {e}", path.display())))
+    }
+}
+
 /// How long to wait before the next attempt after `failures` failed ones.
 fn backoff(failures: u32, longest: Duration) -> Duration {
     let secs = 1u64 << failures.min(10);
@@ -344,17 +376,57 @@ impl<R: Remote> Fs<R> {
     /// The end of a write (every `close`, the last release, a truncate with no writer open):
     /// with write-back, commits the bytes to local disk and queues the upload; without, uploads.
     pub(super) async fn write_back(&self, ino: Ino, d: &mut Spooled) -> FsResult<()> {
+        match self.write_back_or_seal(ino, d, false).await? {
+            Some(sealed) => sealed.finish().await,
+            None => Ok(()),
+        }
+    }
+
+    /// [`Fs::write_back`]; with `overlap`, a big file is sealed instead of committed: its upload
+    /// starts at once, and the caller makes the bytes and the entry durable meanwhile
+    /// ([`Sealed::finish`], after letting go of the state).
+    pub(super) async fn write_back_or_seal(
+        &self,
+        ino: Ino,
+        d: &mut Spooled,
+        overlap: bool,
+    ) -> FsResult<Option<Sealed>> {
         if self.writeback.config().is_none() {
-            return self.upload(ino, d).await;
+            return self.upload(ino, d).await.map(|()| None);
         }
         if !d.dirty {
-            return Ok(());
+            return Ok(None);
         }
         let Some((_, mut entry)) = self.upload_of(ino, d)? else {
-            return Ok(());
+            return Ok(None);
         };
+        entry.state = journal::State::Pending;
+        let io = |e: std::io::Error, path: &std::path::Path| {
+            FsError::Io(format!("{}: {e}", path.display()))
+        };
+        if overlap && !d.committed && !d.sealed && d.size >= OVERLAP_FROM {
+            let spool = d.spool.as_mut().ok_or(FsError::Stale(ino))?;
+            spool.trim().map_err(|e| io(e, spool.path()))?;
+            let file = spool.clone_file().map_err(|e| io(e, spool.path()))?;
+            let sealed = Sealed {
+                file,
+                spool: spool.path().to_owned(),
+                entry,
+                gate: d.gate.clone(),
+                generation: *d.gate.lock().expect("gate lock"),
+            };
+            d.sealed = true;
+            self.writeback
+                .schedule(ino, d.size, &sealed.entry.name, true);
+            tracing::debug!(
+                ino,
+                bytes = d.size,
+                "sealed; its upload starts while it is synced"
+            );
+            return Ok(Some(sealed));
+        }
         // Committed already (a close of another handle): only queued again.
-        if !d.committed {
+        if !d.committed && !d.sealed {
             entry.state = journal::State::Pending;
             let spool = d.spool.as_mut().ok_or(FsError::Stale(ino))?;
             spool
@@ -362,14 +434,14 @@ impl<R: Remote> Fs<R> {
                 .map_err(|e| FsError::Io(format!("{}: {e}", spool.path().display())))?;
             d.committed = true;
         }
-        self.writeback.schedule(ino, d.size, &entry.name);
+        self.writeback.schedule(ino, d.size, &entry.name, false);
         tracing::debug!(ino, bytes = d.size, file = %entry.name, "committed; its upload is queued");
-        Ok(())
+        Ok(None)
     }
 
     /// After a rename or a time change of a committed file: its journal entry follows.
     pub(super) fn rejournal(&self, ino: Ino, d: &mut Spooled) {
-        if !d.committed || !d.dirty {
+        if !(d.committed || d.sealed) || !d.dirty {
             return;
         }
         if let Ok(Some((_, mut entry))) = self.upload_of(ino, d) {
@@ -454,7 +526,7 @@ impl<R: Remote> Fs<R> {
         // Committed means nothing was written since the commit, even if a handle is still open
         // (the closing one itself, while its `close` waits for room): the bytes are complete.
         let mut d = state.data.lock().await;
-        if !d.dirty || !d.committed {
+        if !d.dirty || !(d.committed || d.sealed) {
             drop(d);
             self.writeback.done(ino, None);
             self.drop_if_idle(ino, &state).await;

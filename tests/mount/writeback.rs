@@ -301,7 +301,12 @@ test_both!(fn an_upload_that_can_never_succeed_goes_to_lost_and_found(backend) {
     let server = Server::start();
     let api = Api::new(&server.base, ALICE);
     let mut args = HOUR.to_vec();
-    args.extend(["--unmount-wait", "3"]);
+    // WorkDocs: room for three attempts 1 and 2 s apart; LogicalDOC retries until the wait ends.
+    let wait = match backend {
+        Backend::WorkDocs => "30",
+        Backend::LogicalDoc => "3",
+    };
+    args.extend(["--unmount-wait", wait]);
     let mut mount = Mount::on(backend, &server, ALICE, &args);
     let dir = mount.home().join("doomed");
     std::fs::create_dir(&dir).unwrap();
@@ -339,4 +344,43 @@ test_both!(fn an_upload_that_can_never_succeed_goes_to_lost_and_found(backend) {
             assert!(uploads[0]["error"].as_str().unwrap().contains("denied"), "{status}");
         }
     }
+});
+
+test_both!(fn a_big_file_uploads_while_its_close_syncs_it_and_survives_a_kill(backend) {
+    let server = Server::start();
+    let api = Api::new(&server.base, ALICE);
+    // An hour's delay: a small file would wait; a big one (≥ 64 MiB) starts at once.
+    let mut mount = Mount::on(backend, &server, ALICE, HOUR);
+    let src = tempfile::tempdir().unwrap();
+    let local = src.path().join("big.bin");
+    write_file(&local, 80 << 20, 7, 1_650_000_000);
+    let want = crate::sha256_file(&local);
+    let copy = mount.home().join("big.bin");
+    std::fs::copy(&local, &copy).unwrap();
+    let root = api.me().1;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !documents(&api, &root).contains_key("big.bin") {
+        assert!(Instant::now() < deadline, "the big file was not uploaded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (id, size) = documents(&api, &root)["big.bin"].clone();
+    assert_eq!(size, 80 << 20);
+    let got = api.content(&id);
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&got))
+    };
+    assert_eq!(sha, want);
+    // Another, killed right after its close: what the close promised reaches the store.
+    let second = mount.home().join("big2.bin");
+    std::fs::copy(&local, &second).unwrap();
+    mount.kill_hard();
+    mount.respawn_with(&server, ALICE, &["--write-back-delay", "300ms"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !documents(&api, &root).contains_key("big2.bin") {
+        assert!(Instant::now() < deadline, "the second big file was not uploaded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (id, _) = documents(&api, &root)["big2.bin"].clone();
+    assert!(api.content(&id) == got);
 });
