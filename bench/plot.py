@@ -306,13 +306,17 @@ def writeback_chart(res):
                "latency added to every request", "files per second (log scale)", xlog=False, ylog=True)
     lats = sorted({int(lat) for b in ("workdocs", "logicaldoc") for lat in wb.get(b, {})})
     ch.xticks = [(lat, f"{lat} ms") for lat in lats]
-    series = (("workdocs", "docsfs, WorkDocs", BLUE, False),
-              ("logicaldoc", "docsfs, LogicalDOC", BLUE, True),
-              ("rclone", "rclone mount, cache writes\n(via delayproxy.py)", ORANGE, False))
-    for backend, label, color, dashed in series:
+    series = (("workdocs", None, "docsfs, WorkDocs", BLUE, False),
+              ("logicaldoc", None, "docsfs, LogicalDOC", BLUE, True),
+              ("workdocs", "t16", "docsfs, WorkDocs,\n--transfers 16", GREEN, False),
+              ("rclone", None, "rclone mount, cache writes\n(via delayproxy.py)", ORANGE, False))
+    for backend, variant, label, color, dashed in series:
         pts = []
         for lat in lats:
-            runs = wb.get(backend, {}).get(str(lat), {}).get("e2e")
+            node = wb.get(backend, {})
+            if variant:
+                node = node.get(variant, {})
+            runs = node.get(str(lat), {}).get("e2e")
             if runs:
                 med, lo, hi = stats([files / s for s in runs])
                 pts.append((lat, med, lo, hi))

@@ -327,6 +327,10 @@ def main():
                       check(b.get("req"), "<=", 3) if backend == "workdocs" else None, "run-writeback", "calls")
                 t.add(f"Second `rsync -a`, {name}, {lat} ms: files sent", b.get("second"), "", None, False, "0",
                       check(b.get("second"), "==", 0), "run-writeback", "")
+                t16 = get(wb, backend, "t16", lat) or {}
+                if t16.get("e2e"):
+                    t.add(f"… the same with `--transfers 16`, {name}, {lat} ms (s)", t16["e2e"],
+                          "rclone, cache writes", rcl.get("e2e"), False, "", None, "run-writeback")
         big = wb.get("big", {})
         if big.get("docsfs"):
             size = wb.get("big_mib", 1024)

@@ -138,14 +138,42 @@ pub fn write(spool: &Path, entry: &Entry) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Writes `entry` for spool file `spool` atomically but without syncing: for changes to a
-/// pending upload's name, folder or time, which (as a rename or `utimens` on any filesystem)
-/// survive the daemon dying but are durable against a machine crash only after an `fsync`.
-pub fn write_quick(spool: &Path, entry: &Entry) -> std::io::Result<()> {
+/// A commit's entry for spool file `spool`, which has none: written under its own name and
+/// synced, then its folder (`folder`, open) synced. No temporary and rename are needed: until
+/// the sync returns, `close` has not returned, and a torn entry (unreadable, left alone) stands
+/// for bytes nobody was promised. Falls back to [`write`] if an entry is there after all.
+pub fn write_new(spool: &Path, entry: &Entry, folder: &std::fs::File) -> std::io::Result<()> {
+    use std::io::Write;
     let path = entry_path(spool);
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(entry).expect("plain data"))?;
-    std::fs::rename(&tmp, &path)
+    let mut f = match std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return write(spool, entry),
+        Err(e) => return Err(e),
+    };
+    f.write_all(&serde_json::to_vec(entry).expect("plain data"))?;
+    f.sync_data()?;
+    folder.sync_all()
+}
+
+/// Rewrites the entry of spool file `spool` in place, without syncing: for changes to a pending
+/// upload's name, folder or time, which (as a rename or `utimens` on any filesystem) survive
+/// the daemon dying but are durable against a machine crash only after an `fsync`. One
+/// `pwrite` from the start, padded with spaces to the old length, so the file is always one
+/// whole entry to a reader and to a daemon killed at any point (JSON allows trailing spaces).
+pub fn rewrite(spool: &Path, entry: &Entry) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let path = entry_path(spool);
+    let f = std::fs::File::options().write(true).open(&path)?;
+    let old = f.metadata()?.len() as usize;
+    let mut body = serde_json::to_vec(entry).expect("plain data");
+    if body.len() < old {
+        body.resize(old, b' ');
+    }
+    f.write_all_at(&body, 0)
 }
 
 /// Every readable entry in spool folder `dir`, with its spool file.

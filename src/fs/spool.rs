@@ -29,6 +29,9 @@ pub struct Spool {
     prefix: String,
     next: AtomicU64,
     pool: Arc<Mutex<Pool>>,
+    /// The folder itself, kept open: a commit syncs it (a new journal entry's name) without
+    /// opening it each time.
+    folder: Arc<File>,
 }
 
 impl Spool {
@@ -49,6 +52,7 @@ impl Spool {
             prefix: format!("{}-{}", std::process::id(), rand::random::<u32>()),
             next: AtomicU64::new(1),
             pool: Arc::new(Mutex::new(pool)),
+            folder: Arc::new(File::open(dir)?),
         })
     }
 
@@ -87,6 +91,7 @@ impl Spool {
             valid: 0,
             phys,
             pool: self.pool.clone(),
+            folder: self.folder.clone(),
         })
     }
 }
@@ -110,6 +115,7 @@ pub struct SpoolFile {
     /// The file's length on disk.
     phys: u64,
     pool: Arc<Mutex<Pool>>,
+    folder: Arc<File>,
 }
 
 /// Zeroes are written this much at a time over stale bytes.
@@ -234,12 +240,12 @@ impl SpoolFile {
     pub fn commit(&mut self, entry: &super::journal::Entry) -> io::Result<()> {
         self.trim()?;
         self.file.sync_data()?;
-        super::journal::write(&self.path, entry)
+        super::journal::write_new(&self.path, entry, &self.folder)
     }
 
     /// A pending upload's entry rewritten after a rename or a time change (not synced).
     pub fn rejournal(&self, entry: &super::journal::Entry) {
-        if let Err(e) = super::journal::write_quick(&self.path, entry) {
+        if let Err(e) = super::journal::rewrite(&self.path, entry) {
             tracing::warn!(path = %self.path.display(), error = %e, "could not rewrite a journal entry");
         }
     }

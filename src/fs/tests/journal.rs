@@ -125,3 +125,33 @@ async fn an_upload_that_fails_again_stays_with_its_error() {
     );
     assert_eq!(std::fs::read(spool.path().join("1-1")).unwrap(), b"data");
 }
+
+#[test]
+fn an_entry_rewritten_in_place_reads_whole_whether_it_grows_or_shrinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = dir.path().join("1-1");
+    std::fs::write(&spool, b"bytes").unwrap();
+    let folder = std::fs::File::open(dir.path()).unwrap();
+    let up = |name: &str| Upload {
+        target: UploadTarget::NewDocument {
+            parent: "p".into(),
+            name: name.into(),
+        },
+        path: spool.clone(),
+        size: 5,
+        modified: t(7),
+        created: None,
+    };
+    let long = ".a-long-temporary-name.XXXXXX";
+    journal::write_new(&spool, &Entry::new(long, &up(long), false), &folder).unwrap();
+    for name in ["short", "a-name-longer-than-the-temporary-one-was-before"] {
+        let mut entry = Entry::new(name, &up(name), true);
+        entry.state = State::Pending;
+        journal::rewrite(&spool, &entry).unwrap();
+        let found = journal::entries(dir.path());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].1.name, name);
+        assert_eq!(found[0].1.state, State::Pending);
+        assert!(found[0].1.exact_mtime);
+    }
+}
