@@ -500,7 +500,7 @@ async fn serve<R: Remote>(remote: Arc<R>, args: &MountArgs) -> anyhow::Result<()
         &cache_dir(args),
         {
             let core = core.clone();
-            Arc::new(move || core.upload_report())
+            move || core.upload_report()
         },
         Duration::from_secs(1),
     );

@@ -117,54 +117,23 @@ fn content_report_path(cache: &Path, pid: u32) -> PathBuf {
     mounts_dir(cache).join(format!("{pid}.content.json"))
 }
 
-/// Writes this process's content-cache counters for `docsfs status` every `every`, until
-/// dropped (the file is removed then); records the cache's order of use as it goes.
-pub fn publish_content(
-    cache: &Path,
-    content: Arc<ContentCache>,
-    every: std::time::Duration,
-) -> FileTask {
-    let path = content_report_path(cache, std::process::id());
+/// Writes what `report` says to `path` as JSON every `every` (when it changed), until dropped
+/// (the file is removed then). `report` may do a little blocking work first: it runs on the
+/// blocking pool.
+fn publish<T, F>(path: PathBuf, every: std::time::Duration, report: F) -> FileTask
+where
+    T: Serialize + PartialEq + Send + 'static,
+    F: Fn() -> T + Send + Sync + 'static,
+{
     let file = path.clone();
+    let report = Arc::new(report);
     let task = tokio::spawn(async move {
         let mut last = None;
         loop {
-            let flushing = content.clone();
-            let _ = tokio::task::spawn_blocking(move || flushing.flush_touches()).await;
-            let report = content.report();
-            if last.as_ref() != Some(&report) {
-                let tmp = file.with_extension("tmp");
-                let body = serde_json::to_vec_pretty(&report).expect("plain data");
-                if std::fs::write(&tmp, body)
-                    .and_then(|()| std::fs::rename(&tmp, &file))
-                    .is_ok()
-                {
-                    last = Some(report);
-                }
-            }
-            tokio::time::sleep(every).await;
-        }
-    });
-    FileTask { path, task }
-}
-
-fn upload_report_path(cache: &Path, pid: u32) -> PathBuf {
-    mounts_dir(cache).join(format!("{pid}.uploads.json"))
-}
-
-/// Writes this process's upload counters (`writeback.rs`) for `docsfs status` every `every`,
-/// until dropped (the file is removed then).
-pub fn publish_uploads(
-    cache: &Path,
-    report: Arc<dyn Fn() -> UploadReport + Send + Sync>,
-    every: std::time::Duration,
-) -> FileTask {
-    let path = upload_report_path(cache, std::process::id());
-    let file = path.clone();
-    let task = tokio::spawn(async move {
-        let mut last = None;
-        loop {
-            let now = report();
+            let making = report.clone();
+            let Ok(now) = tokio::task::spawn_blocking(move || making()).await else {
+                return;
+            };
             if last.as_ref() != Some(&now) {
                 let tmp = file.with_extension("tmp");
                 let body = serde_json::to_vec_pretty(&now).expect("plain data");
@@ -179,6 +148,34 @@ pub fn publish_uploads(
         }
     });
     FileTask { path, task }
+}
+
+/// Writes this process's content-cache counters for `docsfs status` every `every`, until
+/// dropped; records the cache's order of use as it goes.
+pub fn publish_content(
+    cache: &Path,
+    content: Arc<ContentCache>,
+    every: std::time::Duration,
+) -> FileTask {
+    let path = content_report_path(cache, std::process::id());
+    publish(path, every, move || {
+        content.flush_touches();
+        content.report()
+    })
+}
+
+fn upload_report_path(cache: &Path, pid: u32) -> PathBuf {
+    mounts_dir(cache).join(format!("{pid}.uploads.json"))
+}
+
+/// Writes this process's upload counters (`writeback.rs`) for `docsfs status` every `every`,
+/// until dropped.
+pub fn publish_uploads(
+    cache: &Path,
+    report: impl Fn() -> UploadReport + Send + Sync + 'static,
+    every: std::time::Duration,
+) -> FileTask {
+    publish(upload_report_path(cache, std::process::id()), every, report)
 }
 
 /// Entries and bytes of the cache's records on disk.

@@ -147,7 +147,7 @@ fn the_demo_mounts_a_sample_tree_once() {
     assert!(first.log().contains("first run"));
     let mut second = run();
     assert_eq!(names(&second.path), root);
-    assert!(second.terminate().success());
+    assert!(second.terminate().success(), "{}", second.log());
     assert!(
         !second.log().contains("first run"),
         "the sample tree is created once"

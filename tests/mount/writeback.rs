@@ -384,3 +384,17 @@ test_both!(fn a_big_file_uploads_while_its_close_syncs_it_and_survives_a_kill(ba
     let (id, _) = documents(&api, &root)["big2.bin"].clone();
     assert!(api.content(&id) == got);
 });
+
+test_both!(fn sigterm_sends_what_is_pending_before_the_daemon_exits(backend) {
+    let server = Server::start();
+    let api = Api::new(&server.base, ALICE);
+    let mut mount = Mount::on(backend, &server, ALICE, HOUR);
+    std::fs::write(mount.home().join("last.txt"), b"sent on the way out").unwrap();
+    let root = api.me().1;
+    assert!(documents(&api, &root).is_empty());
+    // systemctl stop, Ctrl-C: unmount, then the pending uploads, then a clean exit.
+    assert!(mount.terminate().success());
+    let (id, _) = documents(&api, &root)["last.txt"].clone();
+    assert_eq!(api.content(&id), b"sent on the way out");
+    assert!(mount.log().contains("every upload is done"), "{}", mount.log());
+});
