@@ -304,7 +304,7 @@ def writeback_chart(res):
                "rclone mount --vfs-cache-mode writes (same delay and transfers) via delayproxy.py;\n"
                f"median, bars: min–max; {machine(res['meta'])}",
                "latency added to every request", "files per second (log scale)", xlog=False, ylog=True)
-    lats = sorted({int(lat) for b in ("workdocs", "logicaldoc") for lat in wb.get(b, {})})
+    lats = sorted({int(lat) for b in ("workdocs", "logicaldoc") for lat in wb.get(b, {}) if lat.isdigit()})
     ch.xticks = [(lat, f"{lat} ms") for lat in lats]
     series = (("workdocs", None, "docsfs, WorkDocs", BLUE, False),
               ("logicaldoc", None, "docsfs, LogicalDOC", BLUE, True),
