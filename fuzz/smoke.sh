@@ -48,7 +48,10 @@ cargo fuzz build "${flags[@]}"
 echo "fuzz: build took $((SECONDS - started)) s"
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Where server_requests keeps its store (tmpfs when there is one); its process never drops it.
+if [ -d /dev/shm ]; then scratch=$(mktemp -d -p /dev/shm docsfs-fuzz.XXXXXX); else scratch=$(mktemp -d); fi
+export DOCSFS_FUZZ_TMP=$scratch
+trap 'rm -rf "$work" "$scratch"' EXIT
 failed=()
 for t in "${targets[@]}"; do
     mkdir -p "$work/$t"

@@ -142,9 +142,14 @@ fn ld_id(list: &Value, member: &str, name: &str) -> String {
 
 impl World {
     async fn new() -> World {
-        // tmpfs when there is one: the store syncs every write.
+        // tmpfs when there is one: the store syncs every write. The folder lives as long as the
+        // fuzzing process (the world is never dropped), so fuzz/smoke.sh names one it removes.
         let shm = Path::new("/dev/shm");
-        let data = if shm.is_dir() {
+        let data = if let Some(dir) = std::env::var_os("DOCSFS_FUZZ_TMP") {
+            tempfile::Builder::new()
+                .prefix("docsfs-fuzz-")
+                .tempdir_in(dir)
+        } else if shm.is_dir() {
             tempfile::Builder::new()
                 .prefix("docsfs-fuzz-")
                 .tempdir_in(shm)
