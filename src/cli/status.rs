@@ -194,6 +194,20 @@ fn content_on_disk(dir: &Path) -> (u64, u64) {
     (entries, bytes)
 }
 
+/// What each live mount last published at `path(pid)` ([`publish`]), by pid.
+fn reports<T: serde::de::DeserializeOwned>(
+    mounts: &[Registration],
+    path: impl Fn(u32) -> PathBuf,
+) -> Vec<(u32, T)> {
+    mounts
+        .iter()
+        .filter_map(|m| {
+            let b = std::fs::read(path(m.pid)).ok()?;
+            Some((m.pid, serde_json::from_slice(&b).ok()?))
+        })
+        .collect()
+}
+
 fn live_mounts(cache: &Path) -> Vec<Registration> {
     let Ok(dir) = std::fs::read_dir(mounts_dir(cache)) else {
         return Vec::new();
@@ -271,20 +285,8 @@ fn report(cache: &Path, only: Option<&Path>) -> anyhow::Result<Report> {
         }
     }
     let (entries, bytes) = content_on_disk(&cache.join("content"));
-    let content_mounts = mounts
-        .iter()
-        .filter_map(|m| {
-            let b = std::fs::read(content_report_path(cache, m.pid)).ok()?;
-            Some((m.pid, serde_json::from_slice::<CacheReport>(&b).ok()?))
-        })
-        .collect();
-    let upload_queues = mounts
-        .iter()
-        .filter_map(|m| {
-            let b = std::fs::read(upload_report_path(cache, m.pid)).ok()?;
-            Some((m.pid, serde_json::from_slice::<UploadReport>(&b).ok()?))
-        })
-        .collect();
+    let content_mounts = reports(&mounts, |pid| content_report_path(cache, pid));
+    let upload_queues = reports(&mounts, |pid| upload_report_path(cache, pid));
     let mut lost_and_found: Vec<PathBuf> = std::fs::read_dir(cache.join("lost+found"))
         .map(|d| {
             d.flatten()

@@ -47,10 +47,7 @@ impl<R: Remote> Fs<R> {
             Origin::Remote(id) => UploadTarget::NewVersion { doc: id.clone() },
             Origin::Gone => {
                 d.dirty = false;
-                d.committed = false;
-                if let Some(spool) = &d.spool {
-                    spool.forget_sidecar();
-                }
+                d.uncommit();
                 return Ok(None);
             }
             _ => return Err(FsError::IsDir),

@@ -76,6 +76,19 @@ fn wait_for_documents(api: &Api, folder: &str, n: usize) {
     }
 }
 
+/// Waits (up to 60 s) until folder `folder` at the server holds a document named `name`; its
+/// (id, size).
+fn wait_for_document(api: &Api, folder: &str, name: &str) -> (String, u64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(found) = documents(api, folder).remove(name) {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "{name} was not uploaded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Every file of `src` is at the server in `folder` with its bytes, and the mount shows its
 /// exact mtime.
 fn assert_arrived(api: &Api, folder: &str, src: &Path, shown: &Path) {
@@ -358,12 +371,7 @@ test_both!(fn a_big_file_uploads_while_its_close_syncs_it_and_survives_a_kill(ba
     let copy = mount.home().join("big.bin");
     std::fs::copy(&local, &copy).unwrap();
     let root = api.me().1;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !documents(&api, &root).contains_key("big.bin") {
-        assert!(Instant::now() < deadline, "the big file was not uploaded");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let (id, size) = documents(&api, &root)["big.bin"].clone();
+    let (id, size) = wait_for_document(&api, &root, "big.bin");
     assert_eq!(size, 80 << 20);
     let got = api.content(&id);
     let sha = {
@@ -376,12 +384,7 @@ test_both!(fn a_big_file_uploads_while_its_close_syncs_it_and_survives_a_kill(ba
     std::fs::copy(&local, &second).unwrap();
     mount.kill_hard();
     mount.respawn_with(&server, ALICE, &["--write-back-delay", "300ms"]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !documents(&api, &root).contains_key("big2.bin") {
-        assert!(Instant::now() < deadline, "the second big file was not uploaded");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let (id, _) = documents(&api, &root)["big2.bin"].clone();
+    let (id, _) = wait_for_document(&api, &root, "big2.bin");
     assert!(api.content(&id) == got);
 });
 

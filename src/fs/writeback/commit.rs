@@ -100,9 +100,7 @@ impl<R: Remote> Fs<R> {
         if !d.committed && !d.sealed {
             entry.state = journal::State::Pending;
             let spool = d.spool.as_mut().ok_or(FsError::Stale(ino))?;
-            spool
-                .commit(&entry)
-                .map_err(|e| FsError::Io(format!("{}: {e}", spool.path().display())))?;
+            spool.commit(&entry).map_err(|e| io(e, spool.path()))?;
             d.committed = true;
         }
         self.writeback.schedule(ino, d.size, &entry.name, false);
